@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Lease journal (format: docs/leasefile.md). Each record is one text line
+ * carrying a lease's whole new state and a CRC-32 of the line, so replay is
+ * "last record per address wins" and a torn or corrupted record is detected
+ * on its own, without trusting anything around it.
+ */
+#include "leasefile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define LF_HEADER   "# bootstorm-leases 1\n"
+#define LF_LINE_MAX 160
+#define LF_DRAIN    256
+/* Compact when records > 2 x live leases + this. */
+#define LF_SLACK 1024
+
+struct leasefile {
+	char *path;
+	int fd;
+	const struct bs_log *log;
+	size_t records;
+	bool need_compact; /* an append failed: rewrite from the table */
+	char *wbuf;
+	size_t wcap;
+	struct lease drained[LF_DRAIN];
+};
+
+unsigned long leasefile_crc32(const void *data, size_t len)
+{
+	/* Nibble table: small, no start-up computation, fast enough for text. */
+	static const uint32_t tab[16] = {
+	    0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4,
+	    0x4db26158, 0x5005713c, 0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c,
+	    0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
+	};
+	const uint8_t *p = data;
+	uint32_t crc = 0xffffffffu;
+
+	while (len--) {
+		crc ^= *p++;
+		crc = (crc >> 4) ^ tab[crc & 15];
+		crc = (crc >> 4) ^ tab[crc & 15];
+	}
+	return crc ^ 0xffffffffu;
+}
+
+size_t leasefile_records(const struct leasefile *lf)
+{
+	return lf->records;
+}
+
+static const char *state_name(uint8_t st)
+{
+	switch (st) {
+	case LEASE_BOUND:
+		return "bound";
+	case LEASE_DECLINED:
+		return "declined";
+	default:
+		return "free";
+	}
+}
+
+/* One record, newline included; returns its length. */
+static size_t format_line(const struct lease *l, char *out)
+{
+	char host[sizeof(l->hostname)];
+	size_t n = 0;
+	int w;
+
+	/* Hostnames are written as a single token; anything else is dropped. */
+	for (size_t i = 0; i < sizeof(l->hostname) && l->hostname[i]; i++) {
+		char c = l->hostname[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_' || c == '.')
+			host[n++] = c;
+	}
+	host[n] = '\0';
+	w = snprintf(out, LF_LINE_MAX,
+		     "%" PRIu64 " %02x:%02x:%02x:%02x:%02x:%02x %u.%u.%u.%u %s %s",
+		     (uint64_t)(l->expires > 0 ? l->expires : 0), l->mac[0], l->mac[1], l->mac[2],
+		     l->mac[3], l->mac[4], l->mac[5], l->ip >> 24, (l->ip >> 16) & 255,
+		     (l->ip >> 8) & 255, l->ip & 255, state_name(l->state), n ? host : "*");
+	w +=
+	    snprintf(out + w, LF_LINE_MAX - (size_t)w, " %08lx\n", leasefile_crc32(out, (size_t)w));
+	return (size_t)w;
+}
+
+/* strtonum-like: a decimal in [0, max] spanning the whole token. */
+static int parse_num(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (len == 0 || len > 20)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		if (v > (max - (uint64_t)(s[i] - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Parse one record (without its newline). 0 or -EBADMSG. */
+static int parse_line(const char *s, size_t len, struct lease *l)
+{
+	const char *tok[6];
+	size_t tl[6], nt = 0, start = 0;
+	uint64_t v;
+	unsigned long crc = 0;
+
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && s[i] != ' ')
+			continue;
+		if (nt == 6)
+			return -EBADMSG;
+		tok[nt] = s + start;
+		tl[nt++] = i - start;
+		start = i + 1;
+	}
+	if (nt != 6 || tl[5] != 8)
+		return -EBADMSG;
+	for (int i = 0; i < 8; i++) {
+		int h = hexval(tok[5][i]);
+
+		if (h < 0)
+			return -EBADMSG;
+		crc = crc << 4 | (unsigned long)h;
+	}
+	if (crc != leasefile_crc32(s, (size_t)(tok[5] - s - 1)))
+		return -EBADMSG;
+
+	memset(l, 0, sizeof(*l));
+	if (parse_num(tok[0], tl[0], INT64_MAX, &v))
+		return -EBADMSG;
+	l->expires = (time_t)v;
+	if (tl[1] != 17)
+		return -EBADMSG;
+	for (int i = 0; i < 6; i++) {
+		int hi = hexval(tok[1][3 * i]), lo = hexval(tok[1][3 * i + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && tok[1][3 * i + 2] != ':'))
+			return -EBADMSG;
+		l->mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	{
+		const char *p = tok[2], *end = tok[2] + tl[2];
+		uint32_t ip = 0;
+
+		for (int i = 0; i < 4; i++) {
+			const char *q = p;
+
+			while (q < end && *q != '.')
+				q++;
+			if (parse_num(p, (size_t)(q - p), 255, &v) || (i < 3) != (q < end))
+				return -EBADMSG;
+			ip = ip << 8 | (uint32_t)v;
+			p = q + 1;
+		}
+		l->ip = ip;
+	}
+	if (tl[3] == 5 && !memcmp(tok[3], "bound", 5))
+		l->state = LEASE_BOUND;
+	else if (tl[3] == 8 && !memcmp(tok[3], "declined", 8))
+		l->state = LEASE_DECLINED;
+	else if (tl[3] == 4 && !memcmp(tok[3], "free", 4))
+		l->state = LEASE_FREE;
+	else
+		return -EBADMSG;
+	if (tl[4] >= sizeof(l->hostname))
+		return -EBADMSG;
+	if (!(tl[4] == 1 && tok[4][0] == '*'))
+		memcpy(l->hostname, tok[4], tl[4]);
+	return 0;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, buf, len);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int wbuf_reserve(struct leasefile *lf, size_t need)
+{
+	char *nb;
+	size_t ncap = lf->wcap ? lf->wcap : 16384;
+
+	if (need <= lf->wcap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	nb = realloc(lf->wbuf, ncap);
+	if (!nb)
+		return -ENOMEM;
+	lf->wbuf = nb;
+	lf->wcap = ncap;
+	return 0;
+}
+
+/* Replay the file at lf->path into t. Sets *dirty when it needs a rewrite. */
+static int replay(struct leasefile *lf, struct lease_table *t, time_t now, bool *dirty)
+{
+	FILE *f = fopen(lf->path, "re");
+	char *line = NULL;
+	size_t cap = 0, lineno = 0, bad = 0;
+	ssize_t n;
+
+	*dirty = false;
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		struct lease l;
+
+		lineno++;
+		if (line[n - 1] != '\n') {
+			/* A crash mid-append: the record never became durable. */
+			bs_logf(lf->log, LOG_WARNING, "%s: torn record at line %zu discarded",
+				lf->path, lineno);
+			*dirty = true;
+			break;
+		}
+		if (line[0] == '#')
+			continue;
+		if (parse_line(line, (size_t)n - 1, &l) < 0) {
+			/* Records are self-contained: skipping one loses only
+			   that change, the rest still replays. */
+			if (bad++ < 10)
+				bs_logf(lf->log, LOG_ERR, "%s:%zu: corrupt lease record skipped",
+					lf->path, lineno);
+			*dirty = true;
+			continue;
+		}
+		lf->records++;
+		if (l.state != LEASE_FREE && l.expires != 0 && l.expires <= now)
+			l.state = LEASE_FREE; /* expired while we were down */
+		lease_restore(t, &l);
+	}
+	free(line);
+	if (ferror(f)) {
+		int err = -errno;
+
+		fclose(f);
+		return err ? err : -EIO;
+	}
+	fclose(f);
+	return 0;
+}
+
+static int open_append(struct leasefile *lf)
+{
+	lf->fd = open(lf->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	return lf->fd < 0 ? -errno : 0;
+}
+
+struct leasefile *leasefile_open(const char *path, struct lease_table *t, time_t now,
+				 const struct bs_log *log)
+{
+	struct leasefile *lf = calloc(1, sizeof(*lf));
+	struct stat st;
+	bool dirty;
+	int err;
+
+	if (!lf)
+		return NULL;
+	lf->fd = -1;
+	lf->log = log;
+	lf->path = strdup(path);
+	if (!lf->path) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	err = replay(lf, t, now, &dirty);
+	if (err)
+		goto fail;
+	/* Rewrite after damage, so new records never follow a torn line. */
+	if (dirty || stat(path, &st) < 0 || st.st_size == 0) {
+		err = leasefile_compact(lf, t, now);
+		if (err)
+			goto fail;
+	} else {
+		err = open_append(lf);
+		if (err)
+			goto fail;
+	}
+	/* Anything replay changed is already on disk. */
+	while (lease_drain_changes(t, lf->drained, LF_DRAIN))
+		;
+	return lf;
+fail:
+	leasefile_close(lf);
+	errno = -err;
+	return NULL;
+}
+
+struct compact_ctx {
+	struct leasefile *lf;
+	size_t len, n;
+	time_t now;
+	int err;
+};
+
+static void compact_one(void *arg, const struct lease *l)
+{
+	struct compact_ctx *cc = arg;
+
+	if (cc->err || (l->state != LEASE_BOUND && l->state != LEASE_DECLINED))
+		return;
+	if (l->expires != 0 && l->expires <= cc->now)
+		return;
+	cc->err = wbuf_reserve(cc->lf, cc->len + LF_LINE_MAX);
+	if (cc->err)
+		return;
+	cc->len += format_line(l, cc->lf->wbuf + cc->len);
+	cc->n++;
+}
+
+static int fsync_dir(const char *path)
+{
+	char *copy = strdup(path);
+	int fd, err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		err = -errno;
+	else if (fsync(fd) < 0)
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
+	free(copy);
+	return err;
+}
+
+int leasefile_compact(struct leasefile *lf, struct lease_table *t, time_t now)
+{
+	struct compact_ctx cc = {.lf = lf, .now = now};
+	size_t pl = strlen(lf->path);
+	char *tmp = malloc(pl + 5);
+	int fd = -1, err;
+
+	if (!tmp)
+		return -ENOMEM;
+	memcpy(tmp, lf->path, pl);
+	memcpy(tmp + pl, ".tmp", 5);
+	err = wbuf_reserve(lf, sizeof(LF_HEADER));
+	if (err)
+		goto out;
+	memcpy(lf->wbuf, LF_HEADER, sizeof(LF_HEADER) - 1);
+	cc.len = sizeof(LF_HEADER) - 1;
+	lease_foreach(t, compact_one, &cc);
+	err = cc.err;
+	if (err)
+		goto out;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	err = write_all(fd, lf->wbuf, cc.len);
+	if (!err && fsync(fd) < 0)
+		err = -errno;
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	fd = -1;
+	if (err)
+		goto out_unlink;
+	if (rename(tmp, lf->path) < 0) {
+		err = -errno;
+		goto out_unlink;
+	}
+	/* The rename is durable only once the directory is. */
+	err = fsync_dir(lf->path);
+	if (err)
+		goto out;
+	if (lf->fd >= 0)
+		close(lf->fd);
+	lf->fd = -1;
+	err = open_append(lf);
+	lf->records = cc.n;
+	lf->need_compact = err != 0;
+	goto out;
+out_unlink:
+	unlink(tmp);
+out:
+	if (err)
+		lf->need_compact = true;
+	free(tmp);
+	return err;
+}
+
+int leasefile_sync(struct leasefile *lf, struct lease_table *t, time_t now)
+{
+	size_t len = 0, n, recs = 0;
+	off_t off;
+	int err;
+
+	if (lf->need_compact || lf->fd < 0) {
+		/* After a failed append the journal may lack records; the
+		   table holds the truth, so rewrite it whole. */
+		while (lease_drain_changes(t, lf->drained, LF_DRAIN))
+			;
+		return leasefile_compact(lf, t, now);
+	}
+	while ((n = lease_drain_changes(t, lf->drained, LF_DRAIN)) > 0) {
+		err = wbuf_reserve(lf, len + n * LF_LINE_MAX);
+		if (err)
+			return err;
+		for (size_t i = 0; i < n; i++) {
+			/* Offers are not promises: a restart may forget them.
+			   An offer never replaces a live binding of another
+			   client, so skipping it cannot resurrect one. */
+			if (lf->drained[i].state == LEASE_OFFERED)
+				continue;
+			len += format_line(&lf->drained[i], lf->wbuf + len);
+			recs++;
+		}
+	}
+	if (len) {
+		off = lseek(lf->fd, 0, SEEK_END);
+		err = write_all(lf->fd, lf->wbuf, len);
+		if (!err && fdatasync(lf->fd) < 0)
+			err = -errno;
+		if (err) {
+			/* Leave no half record behind; retry as a rewrite. */
+			if (off >= 0 && ftruncate(lf->fd, off) < 0)
+				bs_logf(lf->log, LOG_ERR, "%s: cannot truncate: %m", lf->path);
+			lf->need_compact = true;
+			return err;
+		}
+		lf->records += recs;
+	}
+	if (lf->records > 2 * lease_count(t) + LF_SLACK)
+		return leasefile_compact(lf, t, now);
+	return 0;
+}
+
+void leasefile_close(struct leasefile *lf)
+{
+	if (!lf)
+		return;
+	if (lf->fd >= 0)
+		close(lf->fd);
+	free(lf->wbuf);
+	free(lf->path);
+	free(lf);
+}

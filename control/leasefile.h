@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The lease file: an append-only journal of lease changes, replayed at start
+ * and compacted when it grows. Format: docs/leasefile.md.
+ */
+#ifndef BS_CONTROL_LEASEFILE_H
+#define BS_CONTROL_LEASEFILE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "../dataplane/proto/lease.h"
+#include "../dataplane/util/log.h"
+
+struct leasefile;
+
+/*
+ * Open (create if missing) path, replay it into t (expired leases dropped,
+ * a torn or corrupt tail discarded with a log line). NULL + errno on error.
+ */
+struct leasefile *leasefile_open(const char *path, struct lease_table *t, time_t now,
+				 const struct bs_log *log);
+
+/*
+ * Append every change drained from t and make it durable (one fdatasync for
+ * the whole batch: group commit). Compacts when the journal holds much more
+ * than the live leases. 0 or -errno.
+ */
+int leasefile_sync(struct leasefile *lf, struct lease_table *t, time_t now);
+
+void leasefile_close(struct leasefile *lf);
+
+/* ---- also available (tests, tools) ---- */
+
+/* CRC-32 (IEEE 802.3, as zlib's crc32()) of len bytes. */
+unsigned long leasefile_crc32(const void *data, size_t len);
+
+/* Journal records written since the last compaction (for stats, tests). */
+size_t leasefile_records(const struct leasefile *lf);
+
+/* Rewrite the journal as the live leases only, atomically. 0 or -errno. */
+int leasefile_compact(struct leasefile *lf, struct lease_table *t, time_t now);
+
+#endif

@@ -1,0 +1,541 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bootstorm: parse the config, open everything the server needs while
+ * errors can still reach the terminal, then (unless told to stay in the
+ * foreground) daemonize and hand over to the worker loop.
+ *
+ * Exit codes: 0 clean exit (or --test OK), 1 configuration error,
+ * 2 runtime/setup error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control/config.h"
+#include "control/leasefile.h"
+#include "io/io.h"
+#include "proto/dhcp.h"
+#include "proto/lease.h"
+#include "proto/tftp.h"
+#include "worker.h"
+/* After proto/datagram.h (via io.h): cache.h uses bs_stat_fn without
+   including it. */
+#include "cache.h"
+
+#define EXIT_CONFIG  1
+#define EXIT_RUNTIME 2
+
+/* Where log lines go. Modules hold a pointer to app.log, so switching the
+   sink after daemonizing is a field update here. */
+struct log_sink {
+	bool to_stderr; /* -d, and everyone during start-up */
+	bool to_syslog;
+	FILE *file; /* log-facility=/path */
+};
+
+struct app {
+	struct bs_config *cfg;	/* from start-up: daemon settings, never swapped */
+	struct bs_config *live; /* whose policy DHCP uses now (cfg until a reload) */
+	char conf_path[PATH_MAX];
+	struct log_sink sink;
+	struct bs_log log;
+
+	struct bs_cache *cache;
+	struct lease_table *leases;
+	struct leasefile *lf;
+	struct dhcp_server *dhcp;
+	struct tftp_server *tftp;
+	struct bs_io *io;
+	struct bs_worker *worker;
+	bool pid_written;
+};
+
+static void app_log(void *arg, int prio, const char *msg)
+{
+	struct log_sink *s = arg;
+
+	if (s->to_stderr)
+		bs_log_stderr(NULL, prio, msg);
+	if (s->file) {
+		char ts[32];
+		time_t now = time(NULL);
+		struct tm tm;
+
+		strftime(ts, sizeof(ts), "%b %e %H:%M:%S", localtime_r(&now, &tm));
+		fprintf(s->file, "%s bootstorm[%d]: %s\n", ts, (int)getpid(), msg);
+		fflush(s->file);
+	} else if (s->to_syslog) {
+		bs_log_syslog(NULL, prio, msg);
+	}
+}
+
+static void log_diags(struct app *a, const struct bs_diags *d)
+{
+	static const int prio[] = {[BS_DIAG_NOTE] = LOG_NOTICE,
+				   [BS_DIAG_WARNING] = LOG_WARNING,
+				   [BS_DIAG_ERROR] = LOG_ERR};
+
+	for (size_t i = 0; i < d->n; i++) {
+		const struct bs_diag *g = &d->v[i];
+		int p = g->level >= 0 && g->level <= BS_DIAG_ERROR ? prio[g->level] : LOG_ERR;
+
+		if (g->line)
+			bs_logf(&a->log, p, "%s:%d: %s", g->file, g->line, g->msg);
+		else
+			bs_logf(&a->log, p, "%s: %s", g->file, g->msg);
+	}
+}
+
+/* ---- reload (SIGHUP) ---- */
+
+static bool ifaces_differ(const struct bs_config *x, const struct bs_config *y)
+{
+	if (x->nifaces != y->nifaces || x->nlisten != y->nlisten)
+		return true;
+	return memcmp(x->ifaces, y->ifaces, sizeof(x->ifaces[0]) * x->nifaces) != 0 ||
+	       memcmp(x->listen, y->listen, sizeof(x->listen[0]) * x->nlisten) != 0;
+}
+
+/*
+ * Only the DHCP policy is swapped live. Sockets, the lease file and TFTP
+ * settings are bound at start-up; say so instead of half-applying them.
+ * Options given on the command line are not re-applied: a reload reads the
+ * config file alone (bs_config_from_file).
+ */
+static void app_reload(void *arg)
+{
+	struct app *a = arg;
+	struct bs_diags d = {0};
+	struct bs_config *ncfg = NULL;
+
+	if (!a->conf_path[0]) {
+		bs_logf(&a->log, LOG_NOTICE, "SIGHUP: no config file, nothing to reload");
+		return;
+	}
+	bs_logf(&a->log, LOG_INFO, "SIGHUP: reloading %s", a->conf_path);
+	if (bs_config_from_file(a->conf_path, false, &ncfg, &d) < 0 || !ncfg) {
+		log_diags(a, &d);
+		bs_logf(&a->log, LOG_ERR, "reload failed: keeping the running configuration");
+		bs_diags_free(&d);
+		return;
+	}
+	log_diags(a, &d);
+	bs_diags_free(&d);
+	if ((ncfg->policy->nranges > 0) != (a->dhcp != NULL))
+		bs_logf(&a->log, LOG_WARNING, "reload: enabling or disabling DHCP needs a restart");
+	if (ncfg->tftp_enabled != a->cfg->tftp_enabled ||
+	    strcmp(ncfg->tftp_root, a->cfg->tftp_root) != 0 ||
+	    ncfg->tftp.port_lo != a->cfg->tftp.port_lo ||
+	    ncfg->tftp.port_hi != a->cfg->tftp.port_hi)
+		bs_logf(&a->log, LOG_WARNING, "reload: TFTP settings changed: they need a restart");
+	if (ifaces_differ(ncfg, a->cfg))
+		bs_logf(&a->log, LOG_WARNING, "reload: interface changes need a restart");
+	if (ncfg->policy->lease_max != a->cfg->policy->lease_max)
+		bs_logf(&a->log, LOG_WARNING, "reload: dhcp-lease-max changes need a restart");
+
+	if (a->dhcp)
+		dhcp_server_set_policy(a->dhcp, ncfg->policy);
+	/* The old policy is unreferenced only now that the swap is done. */
+	if (a->live != a->cfg)
+		bs_config_free(a->live);
+	a->live = ncfg;
+	bs_logf(&a->log, LOG_INFO, "reload done: %zu ranges, %zu hosts, %zu boot entries",
+		ncfg->policy->nranges, ncfg->policy->nhosts, ncfg->policy->nboots);
+}
+
+static int sync_leases(void *arg, time_t now)
+{
+	struct app *a = arg;
+
+	return leasefile_sync(a->lf, a->leases, now);
+}
+
+/* ---- setup ---- */
+
+/* mkdir -p of the directory part of path. */
+static int make_parent_dirs(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return 0;
+}
+
+static int open_dhcp(struct app *a)
+{
+	const struct bs_policy *pol = a->cfg->policy;
+	int err;
+
+	a->leases = lease_table_new(pol->lease_max);
+	if (!a->leases) {
+		bs_logf(&a->log, LOG_ERR, "lease table: out of memory");
+		return -ENOMEM;
+	}
+	err = make_parent_dirs(a->cfg->lease_file);
+	if (err < 0) {
+		bs_logf(&a->log, LOG_ERR, "dhcp-leasefile %s: cannot create its directory: %s",
+			a->cfg->lease_file, strerror(-err));
+		return err;
+	}
+	a->lf = leasefile_open(a->cfg->lease_file, a->leases, time(NULL), &a->log);
+	if (!a->lf) {
+		err = -errno;
+		bs_logf(&a->log, LOG_ERR, "dhcp-leasefile %s: %s", a->cfg->lease_file,
+			strerror(errno));
+		return err ? err : -EIO;
+	}
+	bs_logf(&a->log, LOG_INFO, "%zu leases restored from %s", lease_count(a->leases),
+		a->cfg->lease_file);
+	a->dhcp = dhcp_server_new(pol, a->leases, &a->log);
+	if (!a->dhcp) {
+		bs_logf(&a->log, LOG_ERR, "dhcp server: out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int open_tftp(struct app *a)
+{
+	struct tftp_config tc = a->cfg->tftp;
+	struct tftp_files files;
+	uint32_t mtu;
+
+	/* The transfer ports the backend really opened; none: port 69 serves
+	   transfers too (the TFTP module keys them by server port anyway). */
+	if (a->io->tftp_port_lo <= a->io->tftp_port_hi) {
+		tc.port_lo = a->io->tftp_port_lo;
+		tc.port_hi = a->io->tftp_port_hi;
+	} else {
+		tc.port_lo = tc.port_hi = TFTP_PORT;
+	}
+	/*
+	 * A block must fit one frame (IPv4 20 + UDP 8 + TFTP 4 bytes): IP
+	 * fragments are lost whole when one piece is. No served interface
+	 * known yet: assume Ethernet's 1500. Computed once, at start.
+	 */
+	mtu = a->io->min_mtu > 32 + 8 ? a->io->min_mtu : 1500;
+	if (!tc.max_blksize || mtu - 32 < tc.max_blksize)
+		tc.max_blksize = (uint16_t)(mtu - 32 > 65464 ? 65464 : mtu - 32);
+	bs_cache_tftp_files(a->cache, &files);
+	a->tftp = tftp_server_new(&tc, &files, &a->log);
+	if (!a->tftp) {
+		bs_logf(&a->log, LOG_ERR, "tftp server: out of memory");
+		return -ENOMEM;
+	}
+	bs_logf(&a->log, LOG_INFO, "TFTP root %s, transfer ports %u-%u, max blksize %u",
+		a->cfg->tftp_root, tc.port_lo, tc.port_hi, tc.max_blksize);
+	return 0;
+}
+
+static int open_all(struct app *a)
+{
+	const struct bs_config *cfg = a->cfg;
+	struct bs_io_config ic = {
+	    .ifaces = cfg->ifaces,
+	    .nifaces = cfg->nifaces,
+	    .listen = cfg->listen,
+	    .nlisten = cfg->nlisten,
+	    .tftp = cfg->tftp_enabled,
+	    .tftp_port_lo = cfg->tftp.port_lo,
+	    .tftp_port_hi = cfg->tftp.port_hi,
+	    .log = &a->log,
+	};
+	int err;
+
+	if (cfg->tftp_enabled) {
+		a->cache = bs_cache_new(cfg->tftp_root, &a->log);
+		if (!a->cache) {
+			err = -errno;
+			bs_logf(&a->log, LOG_ERR, "tftp-root %s: %s", cfg->tftp_root,
+				strerror(errno));
+			return err ? err : -EIO;
+		}
+	}
+	if (cfg->policy->nranges > 0) {
+		err = open_dhcp(a);
+		if (err < 0)
+			return err;
+	} else {
+		bs_logf(&a->log, LOG_NOTICE, "no dhcp-range: DHCP and PXE are off");
+	}
+	if (!a->dhcp && !cfg->tftp_enabled) {
+		bs_logf(&a->log, LOG_ERR, "nothing to serve: no dhcp-range and no enable-tftp");
+		return -EINVAL;
+	}
+	ic.dhcp = a->dhcp != NULL;
+	err = bs_io_sock_ops.open(&ic, &a->io);
+	if (err < 0)
+		return err;
+	if (cfg->tftp_enabled) {
+		err = open_tftp(a);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * After daemonizing: the signalfd's wake-ups are tied to the process that
+ * created it, so a signalfd inherited across fork() never makes epoll
+ * report the daemon's signals.
+ */
+static int open_worker(struct app *a)
+{
+	struct bs_worker_config wc = {
+	    .io = a->io,
+	    .dhcp = a->dhcp,
+	    .tftp = a->tftp,
+	    .cache = a->cache,
+	    .log = &a->log,
+	    .sync_leases = a->lf ? sync_leases : NULL,
+	    .sync_arg = a,
+	    .reload = app_reload,
+	    .reload_arg = a,
+	};
+	int err;
+
+	a->worker = bs_worker_new(&wc);
+	if (!a->worker) {
+		err = -errno;
+		bs_logf(&a->log, LOG_ERR, "worker: %s", strerror(errno));
+		return err ? err : -ENOMEM;
+	}
+	return 0;
+}
+
+static void close_all(struct app *a)
+{
+	bs_worker_free(a->worker);
+	if (a->tftp)
+		tftp_server_free(a->tftp);
+	if (a->dhcp)
+		dhcp_server_free(a->dhcp);
+	bs_io_close(a->io);
+	if (a->lf)
+		leasefile_close(a->lf);
+	if (a->leases)
+		lease_table_free(a->leases);
+	if (a->cache)
+		bs_cache_free(a->cache);
+	if (a->pid_written)
+		unlink(a->cfg->pid_file);
+	if (a->live && a->live != a->cfg)
+		bs_config_free(a->live);
+	if (a->cfg)
+		bs_config_free(a->cfg);
+	if (a->sink.file)
+		fclose(a->sink.file);
+	if (a->sink.to_syslog)
+		closelog();
+}
+
+static int write_pid_file(struct app *a)
+{
+	char buf[32];
+	int fd, n;
+
+	if (!a->cfg->pid_file[0])
+		return 0;
+	fd = open(a->cfg->pid_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		int err = errno;
+
+		bs_logf(&a->log, LOG_ERR, "pid-file %s: %s", a->cfg->pid_file, strerror(err));
+		return -err;
+	}
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (write(fd, buf, (size_t)n) != n) {
+		bs_logf(&a->log, LOG_ERR, "pid-file %s: write failed", a->cfg->pid_file);
+		close(fd);
+		unlink(a->cfg->pid_file);
+		return -EIO;
+	}
+	close(fd);
+	a->pid_written = true;
+	return 0;
+}
+
+/*
+ * Double fork + setsid. The first parent waits on a pipe until the daemon
+ * reports (daemon_ready) that its worker and pid file are in place, so the
+ * exit status of `bootstorm` tells the init system whether the daemon
+ * really started. Returns the pipe's write end in the daemon.
+ */
+static int daemonize(void)
+{
+	int pfd[2];
+	pid_t pid;
+	char status = EXIT_RUNTIME;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		close(pfd[1]);
+		if (read(pfd[0], &status, 1) != 1)
+			status = EXIT_RUNTIME;
+		_exit(status);
+	}
+	close(pfd[0]);
+	if (setsid() < 0)
+		_exit(EXIT_RUNTIME);
+	pid = fork();
+	if (pid < 0)
+		_exit(EXIT_RUNTIME);
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") < 0)
+		_exit(EXIT_RUNTIME);
+	return pfd[1];
+}
+
+/* Tell the waiting parent how start-up ended; stdio goes to /dev/null. */
+static void daemon_ready(struct app *a, int fd, char status)
+{
+	int devnull = open("/dev/null", O_RDWR);
+
+	if (devnull >= 0) {
+		dup2(devnull, STDIN_FILENO);
+		dup2(devnull, STDOUT_FILENO);
+		dup2(devnull, STDERR_FILENO);
+		if (devnull > STDERR_FILENO)
+			close(devnull);
+	}
+	a->sink.to_stderr = false;
+	(void)!write(fd, &status, 1);
+	close(fd);
+}
+
+static int setup_logging(struct app *a)
+{
+	const struct bs_config *cfg = a->cfg;
+
+	a->sink.to_stderr = true;
+	a->log.fn = app_log;
+	a->log.arg = &a->sink;
+	a->log.max_prio = cfg->policy && cfg->policy->log_dhcp ? LOG_DEBUG : LOG_INFO;
+	if (cfg->no_daemon)
+		return 0;
+	if (strcmp(cfg->log_file, "-") == 0)
+		return 0; /* dnsmasq's log-facility=-: stderr */
+	if (cfg->log_file[0]) {
+		a->sink.file = fopen(cfg->log_file, "ae");
+		if (!a->sink.file) {
+			int err = errno;
+
+			bs_logf(&a->log, LOG_ERR, "log-facility %s: %s", cfg->log_file,
+				strerror(err));
+			return -err;
+		}
+	} else {
+		openlog("bootstorm", LOG_PID | LOG_NDELAY, cfg->log_facility);
+		a->sink.to_syslog = true;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct app app;
+	struct app *a = &app;
+	struct bs_diags diags = {0};
+	int r;
+
+	r = bs_config_from_argv(argc, argv, stdout, &a->cfg, &diags);
+	if (r == 1) {
+		bs_diags_free(&diags);
+		return 0;
+	}
+	if (r < 0 || !a->cfg) {
+		bs_diags_print(&diags, stderr);
+		bs_diags_free(&diags);
+		return EXIT_CONFIG;
+	}
+	bs_config_check_environment(a->cfg, &diags);
+	/*
+	 * What the machine looks like (a boot file not there yet, an interface
+	 * still coming up) fails --test, but must not keep the daemon from
+	 * starting: operators fix such things while it runs. What it cannot
+	 * run without (tftp-root, sockets) fails later in open_all() with its
+	 * own message.
+	 */
+	if (!a->cfg->test_only) {
+		for (size_t i = 0; i < diags.n; i++) {
+			if (diags.v[i].level == BS_DIAG_ERROR) {
+				diags.v[i].level = BS_DIAG_WARNING;
+				diags.errors--;
+				diags.warnings++;
+			}
+		}
+	}
+	bs_diags_print(&diags, stderr);
+	if (a->cfg->test_only || diags.errors) {
+		bool ok = diags.errors == 0;
+
+		if (ok && a->cfg->test_only)
+			fprintf(stderr, "bootstorm: syntax check OK.\n");
+		else if (!ok && !a->cfg->test_only)
+			fprintf(stderr, "bootstorm: configuration errors: not starting\n");
+		bs_diags_free(&diags);
+		bs_config_free(a->cfg);
+		return ok ? 0 : EXIT_CONFIG;
+	}
+	bs_diags_free(&diags);
+	a->live = a->cfg;
+	/* Reload reads the file again after chdir("/"): remember it absolutely. */
+	if (a->cfg->conf_file[0] && !realpath(a->cfg->conf_file, a->conf_path))
+		snprintf(a->conf_path, sizeof(a->conf_path), "%s", a->cfg->conf_file);
+
+	if (setup_logging(a) < 0 || open_all(a) < 0) {
+		close_all(a);
+		return EXIT_RUNTIME;
+	}
+	if (!a->cfg->no_daemon && !a->cfg->keep_foreground) {
+		int fd = daemonize();
+
+		if (fd < 0) {
+			bs_logf(&a->log, LOG_ERR, "daemonize: %s", strerror(-fd));
+			close_all(a);
+			return EXIT_RUNTIME;
+		}
+		/* Still logging to stderr too: the parent's terminal is ours. */
+		r = open_worker(a) < 0 || write_pid_file(a) < 0 ? EXIT_RUNTIME : 0;
+		daemon_ready(a, fd, (char)r);
+		if (r) {
+			close_all(a);
+			return r;
+		}
+	} else if (open_worker(a) < 0 || write_pid_file(a) < 0) {
+		close_all(a);
+		return EXIT_RUNTIME;
+	}
+	if (a->cfg->keep_foreground && strcmp(a->cfg->log_file, "-") != 0)
+		a->sink.to_stderr = false;
+	bs_logf(&a->log, LOG_INFO, "started, version 0.1.0, backend %s%s%s", a->io->ops->name,
+		a->dhcp ? ", DHCP" : "", a->tftp ? ", TFTP" : "");
+
+	r = bs_worker_run(a->worker);
+	bs_logf(&a->log, LOG_INFO, "exiting");
+	close_all(a);
+	return r < 0 ? EXIT_RUNTIME : 0;
+}

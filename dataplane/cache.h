@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The image cache: boot files opened once, mapped read-only and shared by
+ * every transfer (TFTP now, HTTP later). A transfer holds a reference to one
+ * mapping, so a file replaced on disk by rename() mid-transfer is still
+ * served whole from the old version; new opens see the new file.
+ *
+ * Paths are confined to the root: openat2(RESOLVE_BENEATH |
+ * RESOLVE_NO_MAGICLINKS) relative to a directory fd, so "..", absolute
+ * paths and symlinks leaving the root fail in the kernel, not in string
+ * checks alone.
+ */
+#ifndef BS_CACHE_H
+#define BS_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/datagram.h" /* bs_stat_fn */
+#include "util/log.h"
+
+struct bs_cache;
+
+struct bs_file {
+	const uint8_t *data; /* read-only mapping (NULL when size == 0) */
+	uint64_t size;
+	/* private to the cache below */
+	void *priv;
+};
+
+/* NULL + errno (ENOENT, ENOTDIR, EACCES ...) if root cannot be opened. */
+struct bs_cache *bs_cache_new(const char *root, const struct bs_log *log);
+/* Every reference must have been put before. */
+void bs_cache_free(struct bs_cache *c);
+
+/*
+ * Open path, relative to the root. An absolute path is refused like any
+ * other escape (-EACCES), except that a leading "<root>/" (the root as
+ * configured or as realpath() spells it) is stripped first, for dnsmasq
+ * compatibility ("absolute paths are allowed if within tftp-root").
+ * 0 and *out, or:
+ *   -ENOENT   no such file           -EACCES  escapes the root / not a
+ *   -EISDIR   not a regular file               regular readable file
+ *   -ENAMETOOLONG                    -EINVAL  empty, NUL or control chars
+ * The caller owns one reference; release it with bs_cache_put().
+ */
+int bs_cache_get(struct bs_cache *c, const char *path, size_t path_len, struct bs_file **out);
+void bs_cache_put(struct bs_cache *c, struct bs_file *f);
+
+/*
+ * dnsmasq goes further than the prefix rule above: any other absolute name
+ * is looked up under the root with its leading '/' dropped ("/boot/grub/x"
+ * -> "<root>/boot/grub/x"; GRUB builds names like that from its prefix).
+ * on: do the same (still confined by openat2). Default off: refused.
+ */
+void bs_cache_set_abs_under_root(struct bs_cache *c, bool on);
+
+/* cache_hits, cache_misses, cache_files, cache_bytes_mapped */
+void bs_cache_stats_foreach(const struct bs_cache *c, bs_stat_fn fn, void *arg);
+
+/*
+ * Fill *out so that the TFTP server reads its files from this cache:
+ *   bs_cache_tftp_files(cache, &files); tftp_server_new(&cfg, &files, log);
+ * The cache must outlive the server.
+ */
+struct tftp_files;
+void bs_cache_tftp_files(struct bs_cache *c, struct tftp_files *out);
+
+#endif

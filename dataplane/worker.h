@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The worker: one epoll loop over a backend's queues. Batch in, dispatch
+ * by local port to DHCP or TFTP, make the batch's lease changes durable,
+ * batch out; TFTP timers; signals. Nothing in here knows which backend
+ * moves the bytes (io/io.h) or how leases reach the disk (a hook).
+ */
+#ifndef BS_WORKER_H
+#define BS_WORKER_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "io/io.h"
+#include "util/log.h"
+
+struct dhcp_server;
+struct tftp_server;
+struct bs_cache;
+struct bs_worker;
+
+struct bs_worker_config {
+	struct bs_io *io;	  /* borrowed */
+	struct dhcp_server *dhcp; /* NULL: no DHCP (ports 67/4011 not served) */
+	struct tftp_server *tftp; /* NULL: no TFTP */
+	struct bs_cache *cache;	  /* for SIGUSR1 stats only; may be NULL */
+	const struct bs_log *log;
+
+	/*
+	 * Make the lease changes of the batch durable (leasefile_sync()).
+	 * Called after a burst that reached DHCP and before its replies are
+	 * flushed: if it fails, the replies are discarded (an ACK must never
+	 * promise a lease the disk does not have) and the clients retry.
+	 * NULL: nothing to persist.
+	 */
+	int (*sync_leases)(void *arg, time_t now);
+	void *sync_arg;
+
+	/* SIGHUP: re-read the configuration, between bursts. May be NULL. */
+	void (*reload)(void *arg);
+	void *reload_arg;
+};
+
+/*
+ * Blocks SIGTERM, SIGINT, SIGHUP, SIGUSR1 in the calling thread and takes
+ * them through a signalfd. NULL + errno on failure.
+ */
+struct bs_worker *bs_worker_new(const struct bs_worker_config *cfg);
+void bs_worker_free(struct bs_worker *w);
+
+/* Run until SIGTERM/SIGINT: 0, or -errno if the loop itself failed. */
+int bs_worker_run(struct bs_worker *w);
+
+/* Counters by name (worker_rx_pkts, worker_drop_no_handler, ...). */
+void bs_worker_stats_foreach(const struct bs_worker *w, bs_stat_fn fn, void *arg);
+
+/* Log every counter (worker, backend, DHCP, TFTP, cache) at LOG_INFO. */
+void bs_worker_log_stats(const struct bs_worker *w);
+
+#endif

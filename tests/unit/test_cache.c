@@ -1,0 +1,469 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Image cache tests on a temporary directory tree:
+ *
+ *   <tmp>/outside.txt
+ *   <tmp>/root/file.bin  empty  dir/sub.txt  fifo
+ *              link-in -> file.bin   link-out -> /etc/passwd
+ *              link-up -> ../outside.txt   link-abs -> <tmp>/root/file.bin
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "cache.h"
+#include "proto/tftp.h"
+#include "proto/tftp_wire.h"
+#include "util/bytes.h"
+
+static char tmp[64], root[128];
+
+static void write_file(const char *dir, const char *name, const char *content)
+{
+	char p[512];
+	FILE *f;
+
+	CU_ASSERT_FATAL(snprintf(p, sizeof(p), "%s/%s", dir, name) < (int)sizeof(p));
+	f = fopen(p, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(content, f);
+	fclose(f);
+}
+
+static void setup_tree(void)
+{
+	char p[512], target[512];
+
+	strcpy(tmp, "/tmp/bs-cache-XXXXXX");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(tmp));
+	snprintf(root, sizeof(root), "%s/root", tmp);
+	CU_ASSERT_EQUAL_FATAL(mkdir(root, 0755), 0);
+	write_file(tmp, "outside.txt", "secret");
+	write_file(root, "file.bin", "hello world");
+	write_file(root, "empty", "");
+	snprintf(p, sizeof(p), "%s/dir", root);
+	CU_ASSERT_EQUAL_FATAL(mkdir(p, 0755), 0);
+	write_file(p, "sub.txt", "sub");
+	snprintf(p, sizeof(p), "%s/fifo", root);
+	CU_ASSERT_EQUAL(mkfifo(p, 0644), 0);
+	snprintf(p, sizeof(p), "%s/link-in", root);
+	CU_ASSERT_EQUAL(symlink("file.bin", p), 0);
+	snprintf(p, sizeof(p), "%s/link-out", root);
+	CU_ASSERT_EQUAL(symlink("/etc/passwd", p), 0);
+	snprintf(p, sizeof(p), "%s/link-up", root);
+	CU_ASSERT_EQUAL(symlink("../outside.txt", p), 0);
+	snprintf(p, sizeof(p), "%s/link-abs", root);
+	snprintf(target, sizeof(target), "%s/file.bin", root);
+	CU_ASSERT_EQUAL(symlink(target, p), 0);
+}
+
+static void teardown_tree(void)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
+struct stat_find {
+	const char *name;
+	uint64_t v;
+	bool found;
+};
+
+static void stat_cb(void *arg, const char *name, uint64_t v)
+{
+	struct stat_find *s = arg;
+
+	if (strcmp(s->name, name) == 0) {
+		s->v = v;
+		s->found = true;
+	}
+}
+
+static uint64_t cstat(const struct bs_cache *c, const char *name)
+{
+	struct stat_find s = {name, 0, false};
+
+	bs_cache_stats_foreach(c, stat_cb, &s);
+	CU_ASSERT(s.found);
+	return s.v;
+}
+
+/* ---- lookups ------------------------------------------------------------ */
+
+struct get_case {
+	const char *desc;
+	const char *path;
+	size_t len;	 /* 0: strlen(path) */
+	bool under_root; /* prefix the path with "<root>" */
+	int err;
+	const char *content; /* expected bytes when err == 0 */
+};
+
+static const struct get_case get_cases[] = {
+    {"regular file", "file.bin", 0, false, 0, "hello world"},
+    {"empty file: no mapping", "empty", 0, false, 0, ""},
+    {"file in a subdirectory", "dir/sub.txt", 0, false, 0, "sub"},
+    {".. that stays inside the root", "dir/../file.bin", 0, false, 0, "hello world"},
+    {"symlink inside the root", "link-in", 0, false, 0, "hello world"},
+    {"missing", "missing", 0, false, -ENOENT, NULL},
+    {"file used as a directory", "file.bin/x", 0, false, -ENOENT, NULL},
+    {"directory", "dir", 0, false, -EISDIR, NULL},
+    {"fifo: refused, and does not block", "fifo", 0, false, -EACCES, NULL},
+    {"symlink to /etc/passwd", "link-out", 0, false, -EACCES, NULL},
+    {"symlink up out of the root", "link-up", 0, false, -EACCES, NULL},
+    {"absolute symlink, even into the root", "link-abs", 0, false, -EACCES, NULL},
+    {"../ escape", "../outside.txt", 0, false, -EACCES, NULL},
+    {"a/../../ escape", "dir/../../outside.txt", 0, false, -EACCES, NULL},
+    {"absolute /etc/passwd", "/etc/passwd", 0, false, -EACCES, NULL},
+    {"absolute /", "/", 0, false, -EACCES, NULL},
+    {"<root>/file accepted (dnsmasq)", "/file.bin", 0, true, 0, "hello world"},
+    {"<root>/dir/sub.txt accepted", "/dir/sub.txt", 0, true, 0, "sub"},
+    {"<root>/../ escape", "/../outside.txt", 0, true, -EACCES, NULL},
+    {"<root>x/ is not the root", "x/file.bin", 0, true, -EACCES, NULL},
+    {"<root> alone", "", 0, true, -EACCES, NULL},
+    {"empty", "", 0, false, -EINVAL, NULL},
+    {"control character", "file\001.bin", 0, false, -EINVAL, NULL},
+    {"embedded NUL", "file.bin\0x", 10, false, -EINVAL, NULL},
+    {"newline", "file.bin\n", 0, false, -EINVAL, NULL},
+    {"256 bytes", NULL, 256, false, -ENAMETOOLONG, NULL},
+    {"255 bytes (allowed, missing)", NULL, 255, false, -ENOENT, NULL},
+};
+
+static void test_get(void)
+{
+	struct bs_cache *c;
+
+	setup_tree();
+	c = bs_cache_new(root, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	for (size_t i = 0; i < BS_ARRAY_SIZE(get_cases); i++) {
+		const struct get_case *t = &get_cases[i];
+		char path[512];
+		size_t len = t->len || !t->path ? t->len : strlen(t->path);
+		struct bs_file *f = NULL;
+		int err;
+
+		fprintf(stderr, "  case: %s\n", t->desc);
+		if (!t->path) {
+			memset(path, 'a', len);
+		} else if (t->under_root) {
+			snprintf(path, sizeof(path), "%s%s", root, t->path);
+			len = strlen(path);
+		} else {
+			memcpy(path, t->path, len);
+		}
+		err = bs_cache_get(c, path, len, &f);
+		CU_ASSERT_EQUAL(err, t->err);
+		if (err == 0 && t->err == 0) {
+			CU_ASSERT_EQUAL(f->size, strlen(t->content));
+			if (f->size) {
+				CU_ASSERT(memcmp(f->data, t->content, f->size) == 0);
+			} else {
+				CU_ASSERT_PTR_NULL(f->data);
+			}
+			bs_cache_put(c, f);
+		} else if (err == 0) {
+			bs_cache_put(c, f);
+		}
+	}
+	bs_cache_free(c);
+	teardown_tree();
+}
+
+static void test_new_errors(void)
+{
+	char p[256];
+
+	setup_tree();
+	snprintf(p, sizeof(p), "%s/nope", tmp);
+	errno = 0;
+	CU_ASSERT_PTR_NULL(bs_cache_new(p, NULL));
+	CU_ASSERT_EQUAL(errno, ENOENT);
+	snprintf(p, sizeof(p), "%s/file.bin", root);
+	errno = 0;
+	CU_ASSERT_PTR_NULL(bs_cache_new(p, NULL));
+	CU_ASSERT_EQUAL(errno, ENOTDIR);
+	teardown_tree();
+}
+
+/* ---- sharing, replacement, eviction -------------------------------------- */
+
+static void test_hits_and_refs(void)
+{
+	struct bs_file *a, *b;
+	struct bs_cache *c;
+	char withslash[256];
+
+	setup_tree();
+	/* A root given with a trailing slash still matches "<root>/x". */
+	snprintf(withslash, sizeof(withslash), "%s/", root);
+	c = bs_cache_new(withslash, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL_FATAL(bs_cache_get(c, "file.bin", 8, &a), 0);
+	CU_ASSERT_EQUAL_FATAL(bs_cache_get(c, "file.bin", 8, &b), 0);
+	CU_ASSERT_PTR_EQUAL(a, b);
+	CU_ASSERT_EQUAL(cstat(c, "cache_misses"), 1);
+	CU_ASSERT_EQUAL(cstat(c, "cache_hits"), 1);
+	CU_ASSERT_EQUAL(cstat(c, "cache_files"), 1);
+	CU_ASSERT_EQUAL(cstat(c, "cache_bytes_mapped"), 11);
+	bs_cache_put(c, a);
+	bs_cache_put(c, b);
+	/* Unreferenced but kept: the next get is a hit. */
+	CU_ASSERT_EQUAL(cstat(c, "cache_files"), 1);
+	snprintf(withslash, sizeof(withslash), "%s/file.bin", root);
+	CU_ASSERT_EQUAL_FATAL(bs_cache_get(c, withslash, strlen(withslash), &a), 0);
+	CU_ASSERT_EQUAL(cstat(c, "cache_hits"), 2);
+	bs_cache_put(c, a);
+	bs_cache_free(c);
+	teardown_tree();
+}
+
+/* A holder keeps the old mapping; a new get sees the renamed-in file. */
+static void test_replace_by_rename(void)
+{
+	struct bs_file *old, *old2, *neu;
+	struct bs_cache *c;
+	char from[256], to[256];
+
+	setup_tree();
+	c = bs_cache_new(root, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL_FATAL(bs_cache_get(c, "file.bin", 8, &old), 0);
+	CU_ASSERT_EQUAL_FATAL(bs_cache_get(c, "file.bin", 8, &old2), 0);
+	write_file(root, ".file.bin.new", "new contents, longer");
+	snprintf(from, sizeof(from), "%s/.file.bin.new", root);
+	snprintf(to, sizeof(to), "%s/file.bin", root);
+	CU_ASSERT_EQUAL_FATAL(rename(from, to), 0);
+
+	CU_ASSERT_EQUAL_FATAL(bs_cache_get(c, "file.bin", 8, &neu), 0);
+	CU_ASSERT_PTR_NOT_EQUAL(old, neu);
+	CU_ASSERT_EQUAL(neu->size, 20);
+	CU_ASSERT(memcmp(neu->data, "new contents, longer", 20) == 0);
+	CU_ASSERT_EQUAL(old->size, 11);
+	CU_ASSERT(memcmp(old->data, "hello world", 11) == 0);
+	CU_ASSERT_EQUAL(cstat(c, "cache_files"), 2);
+	CU_ASSERT_EQUAL(cstat(c, "cache_bytes_mapped"), 31);
+	bs_cache_put(c, old);
+	CU_ASSERT_EQUAL(cstat(c, "cache_files"), 2); /* old2 still holds it */
+	CU_ASSERT(memcmp(old2->data, "hello world", 11) == 0);
+	bs_cache_put(c, old2);
+	CU_ASSERT_EQUAL(cstat(c, "cache_files"), 1); /* unmapped at last put */
+	CU_ASSERT_EQUAL(cstat(c, "cache_bytes_mapped"), 20);
+	bs_cache_put(c, neu);
+	/* Replaced while nobody held it: dropped at the next get. */
+	write_file(root, ".file.bin.new", "third");
+	CU_ASSERT_EQUAL_FATAL(rename(from, to), 0);
+	CU_ASSERT_EQUAL_FATAL(bs_cache_get(c, "file.bin", 8, &neu), 0);
+	CU_ASSERT_EQUAL(neu->size, 5);
+	CU_ASSERT_EQUAL(cstat(c, "cache_files"), 1);
+	bs_cache_put(c, neu);
+	bs_cache_free(c);
+	teardown_tree();
+}
+
+/* More idle files than the bound: the least recently used are unmapped. */
+static void test_lru_bound(void)
+{
+	struct bs_cache *c;
+	struct bs_file *f;
+	char name[32];
+
+	setup_tree();
+	for (int i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "f%03d", i);
+		write_file(root, name, "x");
+	}
+	c = bs_cache_new(root, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	for (int i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "f%03d", i);
+		CU_ASSERT_EQUAL_FATAL(bs_cache_get(c, name, 4, &f), 0);
+		bs_cache_put(c, f);
+	}
+	CU_ASSERT_EQUAL(cstat(c, "cache_files"), 256);
+	CU_ASSERT_EQUAL(cstat(c, "cache_misses"), 300);
+	/* f299 is recent (hit); f000 was evicted (miss). */
+	CU_ASSERT_EQUAL_FATAL(bs_cache_get(c, "f299", 4, &f), 0);
+	bs_cache_put(c, f);
+	CU_ASSERT_EQUAL(cstat(c, "cache_hits"), 1);
+	CU_ASSERT_EQUAL_FATAL(bs_cache_get(c, "f000", 4, &f), 0);
+	bs_cache_put(c, f);
+	CU_ASSERT_EQUAL(cstat(c, "cache_misses"), 301);
+	CU_ASSERT_EQUAL(cstat(c, "cache_files"), 256);
+	bs_cache_free(c);
+	teardown_tree();
+}
+
+/* Opt-in dnsmasq behaviour: other absolute names resolve under the root. */
+static void test_abs_under_root(void)
+{
+	/* clang-format off */
+	static const struct {
+		const char *path;
+		int err;
+	} cases[] = {
+		{ "/file.bin", 0 },
+		{ "//dir/sub.txt", 0 },
+		{ "/etc/passwd", -ENOENT },       /* <root>/etc/passwd */
+		{ "/../outside.txt", -EACCES },   /* still confined */
+		{ "/link-out", -EACCES },
+		{ "/", -EISDIR },
+		{ "///", -EISDIR },
+	};
+	/* clang-format on */
+	struct bs_cache *c;
+
+	setup_tree();
+	c = bs_cache_new(root, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(bs_cache_get(c, "/file.bin", 9, &(struct bs_file *){NULL}), -EACCES);
+	bs_cache_set_abs_under_root(c, true);
+	for (size_t i = 0; i < BS_ARRAY_SIZE(cases); i++) {
+		struct bs_file *f = NULL;
+		int err = bs_cache_get(c, cases[i].path, strlen(cases[i].path), &f);
+
+		fprintf(stderr, "  case: %s\n", cases[i].path);
+		CU_ASSERT_EQUAL(err, cases[i].err);
+		if (err == 0)
+			bs_cache_put(c, f);
+	}
+	bs_cache_free(c);
+	teardown_tree();
+}
+
+/* Root "/": every absolute name is "under the root". */
+static void test_slash_root(void)
+{
+	struct bs_cache *c;
+	struct bs_file *f;
+	char p[256];
+
+	setup_tree();
+	c = bs_cache_new("/", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	snprintf(p, sizeof(p), "%s/file.bin", root);
+	CU_ASSERT_EQUAL_FATAL(bs_cache_get(c, p, strlen(p), &f), 0);
+	CU_ASSERT_EQUAL(f->size, 11);
+	bs_cache_put(c, f);
+	CU_ASSERT_EQUAL_FATAL(bs_cache_get(c, p + 1, strlen(p + 1), &f), 0);
+	bs_cache_put(c, f);
+	CU_ASSERT_EQUAL(cstat(c, "cache_hits"), 1);
+	bs_cache_free(c);
+	teardown_tree();
+}
+
+/* ---- the TFTP adapter ---------------------------------------------------- */
+
+static struct bs_udp_meta rrq_meta(uint16_t cport)
+{
+	return (struct bs_udp_meta){.ifindex = 1,
+				    .src_ip = 0x0a000005u,
+				    .dst_ip = 0x0a000001u,
+				    .src_port = cport,
+				    .dst_port = TFTP_PORT,
+				    .if_addr = 0x0a000001u};
+}
+
+struct tftp_cache_case {
+	const char *desc;
+	const char *name; /* "@" is replaced by the root */
+	int code;	  /* -1: DATA expected */
+};
+
+static const struct tftp_cache_case tftp_cases[] = {
+    {"plain name", "file.bin", -1},
+    {"<root>/name", "@/file.bin", -1},
+    {"missing -> 1", "nothere", TFTP_ERR_NOTFOUND},
+    {"symlink out -> 2", "link-out", TFTP_ERR_ACCESS},
+    {"../ -> 2", "../outside.txt", TFTP_ERR_ACCESS},
+    {"/etc/passwd -> 2", "/etc/passwd", TFTP_ERR_ACCESS},
+    {"directory -> 2", "dir", TFTP_ERR_ACCESS},
+};
+
+static void test_tftp_adapter(void)
+{
+	struct tftp_config cfg = {.max_transfers = 4, .port_lo = 5000, .port_hi = 5010};
+	struct tftp_files files;
+	struct tftp_server *srv;
+	struct bs_cache *c;
+	struct txcap cap;
+
+	setup_tree();
+	c = bs_cache_new(root, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	bs_cache_tftp_files(c, &files);
+	srv = tftp_server_new(&cfg, &files, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(srv);
+	txcap_init(&cap);
+	for (size_t i = 0; i < BS_ARRAY_SIZE(tftp_cases); i++) {
+		const struct tftp_cache_case *t = &tftp_cases[i];
+		struct bs_udp_meta m = rrq_meta((uint16_t)(2000 + i));
+		uint8_t pkt[512];
+		size_t n = 2;
+		const struct txcap_pkt *p;
+
+		fprintf(stderr, "  case: %s\n", t->desc);
+		put_be16(pkt, TFTP_OP_RRQ);
+		n += (size_t)snprintf((char *)pkt + n, 300, "%s%s", t->name[0] == '@' ? root : "",
+				      t->name[0] == '@' ? t->name + 1 : t->name) +
+		     1;
+		memcpy(pkt + n, "octet", 6);
+		n += 6;
+		CU_ASSERT_EQUAL(tftp_input(srv, &m, pkt, n, 0, &cap.tx), TFTP_OK);
+		CU_ASSERT_EQUAL_FATAL(cap.n, 1);
+		p = &cap.pkts[0];
+		if (t->code < 0) {
+			uint8_t ack[4] = {0, TFTP_OP_ACK, 0, 1};
+
+			CU_ASSERT_EQUAL(get_be16(p->data), TFTP_OP_DATA);
+			CU_ASSERT_EQUAL(p->len, 4 + 11);
+			CU_ASSERT(memcmp(p->data + 4, "hello world", 11) == 0);
+			m.dst_port = p->to.src_port;
+			tftp_input(srv, &m, ack, 4, 0, &cap.tx);
+		} else {
+			CU_ASSERT_EQUAL(get_be16(p->data), TFTP_OP_ERROR);
+			CU_ASSERT_EQUAL(get_be16(p->data + 2), t->code);
+		}
+		CU_ASSERT_EQUAL(tftp_active_transfers(srv), 0);
+		txcap_reset(&cap);
+	}
+	/* A transfer still running when the server is freed returns its file. */
+	{
+		struct bs_udp_meta m = rrq_meta(3000);
+		static const uint8_t rrq[] = "\0\1file.bin\0octet";
+
+		tftp_input(srv, &m, rrq, sizeof(rrq), 0, &cap.tx);
+		CU_ASSERT_EQUAL(tftp_active_transfers(srv), 1);
+	}
+	tftp_server_free(srv);
+	CU_ASSERT_EQUAL(cstat(c, "cache_files"), 1);
+	CU_ASSERT_EQUAL(cstat(c, "cache_hits"), 2);
+	txcap_free(&cap);
+	bs_cache_free(c);
+	teardown_tree();
+}
+
+int main(void)
+{
+	static const struct unit_test tests[] = {
+	    {"lookups: confinement, types, names", test_get},
+	    {"bs_cache_new errors", test_new_errors},
+	    {"hits, misses, shared references", test_hits_and_refs},
+	    {"replace by rename keeps old mapping for holders", test_replace_by_rename},
+	    {"idle entries bounded, LRU", test_lru_bound},
+	    {"opt-in: absolute names under the root", test_abs_under_root},
+	    {"root /", test_slash_root},
+	    {"TFTP server over the cache", test_tftp_adapter},
+	    {NULL, NULL},
+	};
+
+	return unit_run("cache", tests);
+}
