@@ -56,6 +56,10 @@ struct bs_config {
 	uint32_t listen[BS_MAX_LISTEN]; /* listen-address= (host order) */
 	unsigned nlisten;
 
+	/* backend=: "auto" (AF_XDP, else sockets), "afxdp" or "socket"; always
+	   one of these three, checked by the parser. */
+	char backend[16];
+
 	/* TFTP */
 	bool tftp_enabled;	 /* enable-tftp */
 	char tftp_root[256];	 /* tftp-root; default /var/lib/tftpboot */

@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Internals shared by the configuration modules:
- *   config.c            diagnostics, string pool, lexer, file reading and
- *                       includes, command line, value parsers
+ *   config.c            diagnostics, string pool, the config's life cycle,
+ *                       value parsers and field checks, tags, the entry
+ *                       points that run the phases, compiling one item
+ *   config_lex.c        text to items: lines, comments, quoting, fields,
+ *                       typographic quotes, conf-file includes, the command
+ *                       line, dnsmasq names bootstorm ignores, suggestions
  *   config_directives.c the directive table and one handler per directive
- *                       (the policy compiler), option value encoding
+ *                       (the policy compiler)
+ *   config_options.c    DHCP option names/types, dhcp-option(-force) value
+ *                       encoding, dhcp-match/-userclass/-vendorclass
  *   config_check.c      checks across directives (shadowed lines, ranges on
  *                       one subnet, ...) and checks against the machine
  * Nothing here is part of the API; control/config.h is.
@@ -16,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config.h"
 
@@ -100,6 +107,41 @@ const char *cfg_ip_str(uint32_t ip, char buf[16]);
 /* config.c: grow *arr (elements of size sz) to hold one more; NULL on OOM */
 void *cfg_push(struct cfg_ctx *c, void **arr, size_t *n, size_t *cap, size_t sz);
 
+/* config.c: field checks for handlers. Each reports its own error (what
+   names the field in the message) and returns 0 or non-zero after it. */
+int cfg_ip_field(struct cfg_ctx *c, const char *s, const char *what, uint32_t *out);
+int cfg_num_field(struct cfg_ctx *c, const char *s, const char *what, uint64_t min, uint64_t max,
+		  uint64_t *out);
+/* Below the 2-minute minimum: a warning, and raised to it. */
+int cfg_lease_field(struct cfg_ctx *c, const char *s, uint32_t *out);
+int cfg_str_field(struct cfg_ctx *c, const char *s, const char *what, char *dst, size_t size);
+int cfg_ascii_text(struct cfg_ctx *c, const char *s, const char *what);
+bool cfg_is_digits(const char *s);
+
+/*
+ * config.c: leading tag:X / tag:!X / set:X fields (net:X is dnsmasq's old
+ * spelling of either). match or set NULL: that kind is not allowed here.
+ * Returns the index of the first other field, or -1 after a diagnostic.
+ */
+int cfg_parse_tags(struct cfg_ctx *c, struct cfg_field *f, size_t n, struct bs_tagexpr *match,
+		   bs_tagset *set);
+
+/* config_lex.c: reading */
+struct cfg_argv {
+	const char *conf; /* -C/--conf-file's value (points into argv); NULL: not given */
+	bool help, version;
+};
+/* Read one file's directives into c->items, includes expanded in place.
+   from/from_line: the conf-file= line that included it (NULL for the top
+   file). must_exist false: a missing file is no error. 0 or -errno. */
+int cfg_read_file(struct cfg_ctx *c, const char *path, bool must_exist, const char *from,
+		  int from_line);
+void cfg_read_argv(struct cfg_ctx *c, int argc, char **argv, struct cfg_argv *a);
+void cfg_usage(FILE *f);
+/* Split a value (modified in place) into at most CFG_MAX_FIELDS fields;
+   the number of fields, or -1 after a diagnostic. */
+int cfg_split_fields(struct cfg_ctx *c, char *s, struct cfg_field *f);
+
 /* config_directives.c */
 enum cfg_arg { CFG_ARG_NONE, CFG_ARG_REQ, CFG_ARG_OPT };
 struct cfg_directive {
@@ -113,12 +155,33 @@ extern const struct cfg_directive cfg_directives[];
 extern const size_t cfg_ndirectives;
 const struct cfg_directive *cfg_directive_find(const char *name);
 const struct cfg_directive *cfg_directive_by_short(char opt);
-/* Known dnsmasq directive bootstorm ignores: the reason, else NULL. */
+
+/* config_lex.c: known dnsmasq directive bootstorm ignores: the reason, else
+   NULL. */
 const char *cfg_ignored_reason(const char *name, bool *dns);
-/* Closest known directive name within a small edit distance, or NULL. */
+/* config_lex.c: closest known directive name within a small edit distance,
+   or NULL. */
 const char *cfg_directive_suggest(const char *name);
+
+/* config.c: split an item's value and run its handler (or report an
+   unknown name). */
 void cfg_compile_item(struct cfg_ctx *c, const struct cfg_item *it);
+/* config.c: a tag's index, added on first use; -1 after a diagnostic. */
 int cfg_tag_intern(struct cfg_ctx *c, const char *name);
+/* config.c: cfg_tag_intern() after checking name is a tag name (field names
+   the field in the message). */
+int cfg_tag_name(struct cfg_ctx *c, const char *field, const char *name);
+
+/* config_options.c: an option written as a number or option:NAME; *type is
+   the encoder's type (private to config_options.c). 0 or -1 after a
+   diagnostic. */
+int cfg_option_code_field(struct cfg_ctx *c, const char *s, uint8_t *code, int *type);
+/* config_options.c: directive handlers, listed in cfg_directives[] */
+void cfg_d_option(struct cfg_ctx *c, struct cfg_field *f, size_t n);
+void cfg_d_option_force(struct cfg_ctx *c, struct cfg_field *f, size_t n);
+void cfg_d_match(struct cfg_ctx *c, struct cfg_field *f, size_t n);
+void cfg_d_userclass(struct cfg_ctx *c, struct cfg_field *f, size_t n);
+void cfg_d_vendorclass(struct cfg_ctx *c, struct cfg_field *f, size_t n);
 
 /* config_check.c: checks across directives, after all were compiled */
 void cfg_check_policy(struct cfg_ctx *c);

@@ -1,15 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * TFTP server: read requests only, many transfers per server port.
- *
- * Transfers live in a fixed slab of cfg->max_transfers slots, found through
- * a hash on (client address, client port) whose chains also compare the
- * server port, so a packet costs one bucket walk, and a retransmitted RRQ
- * (which arrives on port 69 and cannot know our transfer port) is found by
- * the same walk. Retransmit deadlines sit in a binary min-heap of slot
- * indexes: tftp_tick() only touches transfers that are due and
- * tftp_next_deadline() is the heap's top, so thousands of idle transfers
- * cost nothing per tick.
+ * TFTP server: read requests only, many transfers per server port. This
+ * file is the protocol (requests, options, windows, retransmits, errors);
+ * the transfer table it keeps them in (slots, lookup by client, timer heap)
+ * is tftp_xfer.c.
  *
  * Block numbers are tracked as 64-bit absolute indexes (first block = 1)
  * and only truncated to 16 bits on the wire, so files of more than 65535
@@ -25,6 +19,7 @@
 #include <strings.h>
 
 #include "tftp_wire.h"
+#include "tftp_xfer.h"
 #include "../util/bytes.h"
 
 #define TFTP_DEFAULT_MAX_TRANSFERS 50
@@ -78,48 +73,13 @@ static const char *const stat_names[ST_COUNT] = {
     [ST_NO_BUFFER] = "tftp_no_buffer",
 };
 
-enum xfer_state {
-	X_FREE = 0,
-	X_OACK, /* OACK sent, waiting for ACK 0 */
-	X_DATA,
-};
-
-struct tftp_xfer {
-	uint32_t client_ip, server_ip, ifindex;
-	uint16_t client_port, server_port;
-	uint8_t state;
-	uint8_t opts;
-	uint8_t timeout_s; /* as the client asked, for the OACK */
-	uint16_t blksize, windowsize;
-	uint32_t timeout_ms, cur_timeout_ms, retries;
-
-	struct tftp_file file;
-	bool file_open;
-	const uint8_t *data; /* file.data, or ascii when netascii */
-	uint64_t size;
-	uint8_t *ascii;
-
-	/* Absolute block indexes: base = oldest unacknowledged, next = next
-	   to send, sent_max = highest ever sent (to tell retransmits). */
-	uint64_t nblocks, base, next, sent_max;
-
-	uint64_t deadline;
-	uint32_t heap_pos;
-	uint32_t hnext; /* hash chain / free list: slot + 1, 0 = end */
-};
-
 struct tftp_server {
 	struct tftp_config cfg;
 	struct tftp_files files;
 	struct bs_log log;
 	struct bs_ratelimit rl;
 
-	struct tftp_xfer *slots;
-	uint32_t nslots, active, free_head;
-	uint32_t *buckets; /* slot + 1, 0 = empty */
-	uint32_t bucket_mask;
-	uint32_t *heap; /* slot indexes, min-heap on deadline */
-	uint32_t heap_len;
+	struct tftp_xfer_table xt;
 	uint16_t next_port;
 
 	uint64_t stats[ST_COUNT];
@@ -155,133 +115,18 @@ static void printable(char *dst, size_t dstsz, const char *s, size_t n)
 	dst[o] = '\0';
 }
 
-static uint32_t hash_client(uint32_t ip, uint16_t port)
-{
-	uint32_t h = ip * 0x9e3779b1u ^ (uint32_t)port * 0x85ebca6bu;
-
-	h ^= h >> 16;
-	h *= 0x7feb352du;
-	h ^= h >> 15;
-	return h;
-}
-
-/* ---- timer heap --------------------------------------------------------- */
-
-static void heap_swap(struct tftp_server *srv, uint32_t a, uint32_t b)
-{
-	uint32_t t = srv->heap[a];
-
-	srv->heap[a] = srv->heap[b];
-	srv->heap[b] = t;
-	srv->slots[srv->heap[a]].heap_pos = a;
-	srv->slots[srv->heap[b]].heap_pos = b;
-}
-
-static uint64_t heap_key(const struct tftp_server *srv, uint32_t i)
-{
-	return srv->slots[srv->heap[i]].deadline;
-}
-
-static void heap_fix(struct tftp_server *srv, uint32_t i)
-{
-	while (i > 0 && heap_key(srv, (i - 1) / 2) > heap_key(srv, i)) {
-		heap_swap(srv, i, (i - 1) / 2);
-		i = (i - 1) / 2;
-	}
-	for (;;) {
-		uint32_t l = 2 * i + 1, r = l + 1, m = i;
-
-		if (l < srv->heap_len && heap_key(srv, l) < heap_key(srv, m))
-			m = l;
-		if (r < srv->heap_len && heap_key(srv, r) < heap_key(srv, m))
-			m = r;
-		if (m == i)
-			break;
-		heap_swap(srv, i, m);
-		i = m;
-	}
-}
-
-static void heap_remove(struct tftp_server *srv, uint32_t i)
-{
-	srv->heap_len--;
-	if (i == srv->heap_len)
-		return;
-	heap_swap(srv, i, srv->heap_len);
-	heap_fix(srv, i);
-}
-
 static void arm(struct tftp_server *srv, struct tftp_xfer *x, uint64_t now_ms)
 {
-	x->deadline = now_ms + x->cur_timeout_ms;
-	heap_fix(srv, x->heap_pos);
+	tftp_xfer_arm(&srv->xt, x, now_ms + x->cur_timeout_ms);
 }
 
-/* ---- transfer table ----------------------------------------------------- */
-
-static uint32_t slot_of(const struct tftp_server *srv, const struct tftp_xfer *x)
-{
-	return (uint32_t)(x - srv->slots);
-}
-
-/* any_server_port: a retransmitted RRQ arrives on 69, not on the TID. */
-static struct tftp_xfer *xfer_find(struct tftp_server *srv, uint32_t ip, uint16_t cport,
-				   uint16_t sport, bool any_server_port)
-{
-	uint32_t i = srv->buckets[hash_client(ip, cport) & srv->bucket_mask];
-
-	while (i) {
-		struct tftp_xfer *x = &srv->slots[i - 1];
-
-		if (x->client_ip == ip && x->client_port == cport &&
-		    (any_server_port || x->server_port == sport))
-			return x;
-		i = x->hnext;
-	}
-	return NULL;
-}
-
-static struct tftp_xfer *xfer_alloc(struct tftp_server *srv, uint32_t ip, uint16_t cport)
-{
-	struct tftp_xfer *x;
-	uint32_t slot, *bucket;
-
-	if (!srv->free_head)
-		return NULL;
-	slot = srv->free_head - 1;
-	x = &srv->slots[slot];
-	srv->free_head = x->hnext;
-	memset(x, 0, sizeof(*x));
-	x->client_ip = ip;
-	x->client_port = cport;
-	bucket = &srv->buckets[hash_client(ip, cport) & srv->bucket_mask];
-	x->hnext = *bucket;
-	*bucket = slot + 1;
-	x->heap_pos = srv->heap_len;
-	srv->heap[srv->heap_len++] = slot;
-	x->deadline = UINT64_MAX;
-	srv->active++;
-	return x;
-}
-
+/* Releases what the transfer holds, then its slot. */
 static void xfer_free(struct tftp_server *srv, struct tftp_xfer *x)
 {
-	uint32_t slot = slot_of(srv, x);
-	uint32_t *link =
-	    &srv->buckets[hash_client(x->client_ip, x->client_port) & srv->bucket_mask];
-
-	while (*link && *link != slot + 1)
-		link = &srv->slots[*link - 1].hnext;
-	if (*link)
-		*link = x->hnext;
-	heap_remove(srv, x->heap_pos);
 	if (x->file_open)
 		srv->files.close(srv->files.arg, &x->file);
 	free(x->ascii);
-	memset(x, 0, sizeof(*x));
-	x->hnext = srv->free_head;
-	srv->free_head = slot + 1;
-	srv->active--;
+	tftp_xfer_release(&srv->xt, x);
 }
 
 /* ---- sending ------------------------------------------------------------ */
@@ -495,7 +340,7 @@ static enum tftp_verdict xfer_start(struct tftp_server *srv, const struct bs_udp
 	struct tftp_xfer *x;
 	int err;
 
-	x = xfer_alloc(srv, meta->src_ip, meta->src_port);
+	x = tftp_xfer_alloc(&srv->xt, meta->src_ip, meta->src_port);
 	if (!x) { /* cannot happen: active < max_transfers == slots */
 		srv->files.close(srv->files.arg, file);
 		srv->stats[ST_BUSY]++;
@@ -566,7 +411,7 @@ static enum tftp_verdict on_rrq(struct tftp_server *srv, const struct bs_udp_met
 		goto malformed;
 	srv->stats[ST_RRQ]++;
 
-	x = xfer_find(srv, meta->src_ip, meta->src_port, 0, true);
+	x = tftp_xfer_find(&srv->xt, meta->src_ip, meta->src_port, 0, true);
 	if (x) {
 		/*
 		 * Same client address and port: before the client has acked
@@ -597,7 +442,7 @@ static enum tftp_verdict on_rrq(struct tftp_server *srv, const struct bs_udp_met
 		send_error(srv, tx, meta, port, TFTP_ERR_OPTION, msg);
 		return TFTP_OK;
 	}
-	if (srv->active >= srv->cfg.max_transfers) {
+	if (srv->xt.active >= srv->cfg.max_transfers) {
 		srv->stats[ST_BUSY]++;
 		send_error(srv, tx, meta, port, TFTP_ERR_UNDEF, "too many transfers");
 		return TFTP_OK;
@@ -739,7 +584,7 @@ enum tftp_verdict tftp_input(struct tftp_server *srv, const struct bs_udp_meta *
 	case TFTP_OP_ERROR:
 		if (len < TFTP_HDR_LEN)
 			break;
-		x = xfer_find(srv, meta->src_ip, meta->src_port, meta->dst_port, false);
+		x = tftp_xfer_find(&srv->xt, meta->src_ip, meta->src_port, meta->dst_port, false);
 		if (!x) {
 			srv->stats[ST_UNKNOWN_TID]++;
 			/* An ERROR is never answered (RFC 1350): no loops. */
@@ -764,8 +609,9 @@ enum tftp_verdict tftp_input(struct tftp_server *srv, const struct bs_udp_meta *
 
 void tftp_tick(struct tftp_server *srv, uint64_t now_ms, struct bs_tx *tx)
 {
-	while (srv->heap_len && heap_key(srv, 0) <= now_ms) {
-		struct tftp_xfer *x = &srv->slots[srv->heap[0]];
+	struct tftp_xfer *x;
+
+	while ((x = tftp_xfer_due(&srv->xt, now_ms))) {
 		uint32_t cap;
 
 		if (x->retries >= srv->cfg.max_retries) {
@@ -798,26 +644,25 @@ void tftp_tick(struct tftp_server *srv, uint64_t now_ms, struct bs_tx *tx)
 
 uint64_t tftp_next_deadline(const struct tftp_server *srv)
 {
-	return srv->heap_len ? heap_key(srv, 0) : UINT64_MAX;
+	return tftp_xfer_next_deadline(&srv->xt);
 }
 
 size_t tftp_active_transfers(const struct tftp_server *srv)
 {
-	return srv->active;
+	return srv->xt.active;
 }
 
 void tftp_stats_foreach(const struct tftp_server *srv, bs_stat_fn fn, void *arg)
 {
 	for (int i = 0; i < ST_COUNT; i++)
 		fn(arg, stat_names[i], srv->stats[i]);
-	fn(arg, "tftp_active", srv->active);
+	fn(arg, "tftp_active", srv->xt.active);
 }
 
 struct tftp_server *tftp_server_new(const struct tftp_config *cfg, const struct tftp_files *files,
 				    const struct bs_log *log)
 {
 	struct tftp_server *srv;
-	uint32_t nb = 16;
 
 	if (!cfg || !files || !files->open || !files->close)
 		return NULL;
@@ -851,18 +696,8 @@ struct tftp_server *tftp_server_new(const struct tftp_config *cfg, const struct 
 		srv->cfg.port_hi = srv->cfg.port_lo;
 	srv->next_port = srv->cfg.port_lo;
 
-	srv->nslots = srv->cfg.max_transfers;
-	while (nb < 2 * srv->nslots)
-		nb <<= 1;
-	srv->bucket_mask = nb - 1;
-	srv->slots = calloc(srv->nslots, sizeof(*srv->slots));
-	srv->buckets = calloc(nb, sizeof(*srv->buckets));
-	srv->heap = calloc(srv->nslots, sizeof(*srv->heap));
-	if (!srv->slots || !srv->buckets || !srv->heap)
+	if (tftp_xfer_table_init(&srv->xt, srv->cfg.max_transfers))
 		goto fail;
-	for (uint32_t i = 0; i < srv->nslots; i++)
-		srv->slots[i].hnext = i + 2 <= srv->nslots ? i + 2 : 0;
-	srv->free_head = 1;
 	return srv;
 
 fail:
@@ -874,12 +709,8 @@ void tftp_server_free(struct tftp_server *srv)
 {
 	if (!srv)
 		return;
-	if (srv->slots && srv->heap) {
-		while (srv->heap_len)
-			xfer_free(srv, &srv->slots[srv->heap[0]]);
-	}
-	free(srv->slots);
-	free(srv->buckets);
-	free(srv->heap);
+	for (struct tftp_xfer *x; (x = tftp_xfer_any(&srv->xt));)
+		xfer_free(srv, x);
+	tftp_xfer_table_fini(&srv->xt);
 	free(srv);
 }

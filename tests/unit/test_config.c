@@ -334,6 +334,14 @@ static const struct diag_case {
      "listen-address=10.0.0.1\n"
      "dhcp-range=10.0.0.10,10.0.0.50\ndhcp-host=52:54:00:12:34:56,10.0.0.1\n",
      true, 1, 0, "is this server's own listen-address (line 1)", 3},
+    {"backend: unknown name", "\nbackend=xdp\n", true, 1, 0,
+     "\"xdp\" is not a backend; expected one of auto, afxdp, socket", 2},
+    {"backend: names are lower case", "backend=Socket\n", true, 1, 0,
+     "expected one of auto, afxdp, socket", 1},
+    {"backend: two values", "backend=afxdp,socket\n", true, 1, 0,
+     "backend: expected one of auto, afxdp, socket", 1},
+    {"backend: no value", "backend\n", true, 1, 0, "needs a value", 1},
+    {"backend: socket", "backend=socket\n", true, 0, 0, NULL, 0},
     {"several errors are all reported", "tftp-max=x\nport=1\ndhcp-lease-max=0\n", true, 3, 0,
      "tftp-max", 1},
 };
@@ -772,6 +780,32 @@ static void test_pxe_and_settings(void)
 	bs_config_free(cfg);
 }
 
+/* backend=: the value main reads; the last line wins, like every setting. */
+static const struct {
+	const char *desc;
+	const char *text;
+	const char *backend;
+} backend_cases[] = {
+    {"default", "port=0\n", "auto"},
+    {"auto", "backend=auto\n", "auto"},
+    {"afxdp", "backend=afxdp\n", "afxdp"},
+    {"socket", "backend=socket\n", "socket"},
+    {"quoted", "backend=\"socket\"\n", "socket"},
+    {"last one wins", "backend=afxdp\nbackend=socket\n", "socket"},
+};
+
+static void test_backend(void)
+{
+	for (size_t i = 0; i < BS_ARRAY_SIZE(backend_cases); i++) {
+		struct bs_config *cfg = parse_ok(backend_cases[i].desc, backend_cases[i].text);
+
+		CHECK(backend_cases[i].desc, cfg != NULL);
+		CHECK(backend_cases[i].desc,
+		      cfg && strcmp(cfg->backend, backend_cases[i].backend) == 0);
+		bs_config_free(cfg);
+	}
+}
+
 /* ---- command line ----------------------------------------------------- */
 
 static int run_argv(const char *const *args, struct bs_config **cfg, struct bs_diags *d, char *out,
@@ -856,6 +890,7 @@ static void test_cmdline(void)
 		CU_ASSERT_STRING_EQUAL(cfg->lease_file, "/var/lib/bootstorm/leases");
 		CU_ASSERT_STRING_EQUAL(cfg->tftp_root, "/var/lib/tftpboot");
 		CU_ASSERT_EQUAL(cfg->log_facility, LOG_DAEMON);
+		CU_ASSERT_STRING_EQUAL(cfg->backend, "auto");
 		CU_ASSERT_FALSE(cfg->tftp_enabled);
 		CU_ASSERT_FALSE(cfg->test_only);
 		bs_config_free(cfg);
@@ -894,6 +929,36 @@ static void test_cmdline(void)
 		CU_ASSERT_EQUAL(run_argv(a, &cfg, &d, out, sizeof(out)), -1);
 		CU_ASSERT_EQUAL(d.errors, 2); /* strict unknown + missing value */
 		bs_diags_free(&d);
+	}
+	{
+		/* the same directive as a long option, both spellings */
+		const char *a[] = {"--conf-file=", "--backend=afxdp", NULL};
+		const char *b[] = {"--conf-file=", "--backend", "socket", NULL};
+
+		CU_ASSERT_EQUAL(run_argv(a, &cfg, &d, out, sizeof(out)), 0);
+		CU_ASSERT_STRING_EQUAL(cfg ? cfg->backend : "", "afxdp");
+		bs_config_free(cfg);
+		CU_ASSERT_EQUAL(run_argv(b, &cfg, &d, out, sizeof(out)), 0);
+		CU_ASSERT_STRING_EQUAL(cfg ? cfg->backend : "", "socket");
+		bs_config_free(cfg);
+		CU_ASSERT_EQUAL(d.n, 0);
+	}
+	{
+		const char *a[] = {"--conf-file=", "--backend=dpdk", NULL};
+
+		CU_ASSERT_EQUAL(run_argv(a, &cfg, &d, out, sizeof(out)), -1);
+		CU_ASSERT_PTR_NULL(cfg);
+		CU_ASSERT_EQUAL(d.errors, 1);
+		CU_ASSERT_TRUE(d.n == 1 && strcmp(d.v[0].file, "command line") == 0);
+		CU_ASSERT_TRUE(d.n == 1 &&
+			       strstr(d.v[0].msg, "expected one of auto, afxdp, socket"));
+		bs_diags_free(&d);
+	}
+	{
+		const char *a[] = {"-h", NULL};
+
+		CU_ASSERT_EQUAL(run_argv(a, &cfg, &d, out, sizeof(out)), 1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, "--backend=auto|afxdp|socket"));
 	}
 }
 
@@ -996,6 +1061,7 @@ int main(void)
 	    {"dhcp-option encodings", test_options},
 	    {"dhcp-match and classes", test_matches},
 	    {"pxe-service, prompt, settings", test_pxe_and_settings},
+	    {"backend", test_backend},
 	    {"command line", test_cmdline},
 	    {"environment checks", test_environment},
 	    {0},
