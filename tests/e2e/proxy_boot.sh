@@ -24,17 +24,8 @@ bs_veth "$SRV" pa "$ADR" eth0
 bs_brport "$SRV" pa br0
 bs_addr "$ADR" eth0 10.231.12.2/24
 
-# address-only DHCP: always dnsmasq, no boot options at all (--no-ping:
-# its ~3 s ping check before an offer is not what this test measures)
-cat >"$BS_TMP/addr.conf" <<CONF
-interface=eth0
-port=0
-dhcp-range=10.231.12.100,10.231.12.150,255.255.255.0,1h
-dhcp-leasefile=$BS_TMP/addr.leases
-pid-file=$BS_TMP/addr.pid
-CONF
-bs_bg "$BS_TMP/addr.log" ip netns exec "$ADR" /usr/sbin/dnsmasq -C "$BS_TMP/addr.conf" -d --log-dhcp --no-ping
-bs_wait_udp "$ADR" 67
+# address-only DHCP: always dnsmasq, no boot options at all
+bs_addr_only_dhcp "$ADR" 10.231.12
 
 bs_assets_tftproot "$BS_TMP/tftp" proxy-boot
 conf=$BS_TMP/server.conf

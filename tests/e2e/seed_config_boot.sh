@@ -28,15 +28,7 @@ bs_veth "$SRV" pa "$ADR" eth0
 bs_brport "$SRV" pa eth0
 bs_addr "$ADR" eth0 10.231.13.2/24
 
-cat >"$BS_TMP/addr.conf" <<CONF
-interface=eth0
-port=0
-dhcp-range=10.231.13.100,10.231.13.150,255.255.255.0,1h
-dhcp-leasefile=$BS_TMP/addr.leases
-pid-file=$BS_TMP/addr.pid
-CONF
-bs_bg "$BS_TMP/addr.log" ip netns exec "$ADR" /usr/sbin/dnsmasq -C "$BS_TMP/addr.conf" -d --log-dhcp
-bs_wait_udp "$ADR" 67
+bs_addr_only_dhcp "$ADR" 10.231.13
 
 bs_assets_tftproot "$BS_TMP/tftp" seed-config
 conf=$BS_TMP/seed.conf

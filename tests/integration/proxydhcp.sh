@@ -31,16 +31,8 @@ bs_addr "$ADR" eth0 $ADDR_IP/24
 ip -n "$CLI" link set eth0 address $CLI_MAC
 
 # the address-only DHCP server is always dnsmasq (a peer, not under test)
-cat >"$BS_TMP/addr.conf" <<EOF
-interface=eth0
-port=0
-dhcp-range=10.231.7.100,10.231.7.150,255.255.255.0,1h
-dhcp-leasefile=$BS_TMP/addr.leases
-pid-file=$BS_TMP/addr.pid
-EOF
-bs_bg "$BS_TMP/addr.log" ip netns exec "$ADR" /usr/sbin/dnsmasq -C "$BS_TMP/addr.conf" -d --log-dhcp --no-ping
-addr_pid=$BS_LAST_PID
-bs_wait_udp "$ADR" 67
+bs_addr_only_dhcp "$ADR" 10.231.7
+addr_pid=$BS_ADDR_PID
 
 mkdir -p "$BS_TMP/tftp"
 echo dummy >"$BS_TMP/tftp/pxelinux.0"

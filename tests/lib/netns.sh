@@ -333,3 +333,21 @@ _bs_ip2int() {
   [ ${#o[@]} = 4 ] || return 0
   echo $(( (o[0] << 24) + (o[1] << 16) + (o[2] << 8) + o[3] ))
 }
+
+# bs_addr_only_dhcp NS PREFIX: the site's existing DHCP server for proxyDHCP
+# tests: dnsmasq (a peer, not under test) on eth0 in NS handing out
+# PREFIX.100-PREFIX.150 and nothing else (no boot options). Its leases are in
+# $BS_TMP/addr.leases, its log in $BS_TMP/addr.log, its pid in BS_ADDR_PID.
+bs_addr_only_dhcp() {
+  local ns=$1 prefix=$2
+  cat >"$BS_TMP/addr.conf" <<CONF
+interface=eth0
+port=0
+dhcp-range=$prefix.100,$prefix.150,255.255.255.0,1h
+dhcp-leasefile=$BS_TMP/addr.leases
+pid-file=$BS_TMP/addr.pid
+CONF
+  bs_bg "$BS_TMP/addr.log" ip netns exec "$ns" /usr/sbin/dnsmasq -C "$BS_TMP/addr.conf" -d --log-dhcp --no-ping
+  BS_ADDR_PID=$BS_LAST_PID
+  bs_wait_udp "$ns" 67
+}
