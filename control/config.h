@@ -65,6 +65,14 @@ struct bs_config {
 	char tftp_root[256];	 /* tftp-root; default /var/lib/tftpboot */
 	struct tftp_config tftp; /* tftp-max, tftp-port-range, defaults filled in */
 
+	/* HTTP boot server (not in dnsmasq). Zero values are the defaults,
+	   so a config that never names them needs no initialisation. */
+	uint16_t http_port;	 /* http-port; 0 = HTTP off */
+	uint32_t http_addr;	 /* http-address (host order); 0 = all */
+	char http_root[256];	 /* http-root; "" = tftp-root */
+	uint32_t http_max_conns; /* http-max-conns; 0 = 1024 */
+	uint32_t http_timeout;	 /* http-timeout, seconds; 0 = 30 */
+
 	/* Where some settings were written, for bs_config_check_environment()'s
 	   diagnostics (file names point into the policy's string pool). */
 	struct bs_origin tftp_root_origin;

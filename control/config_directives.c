@@ -713,6 +713,76 @@ static void d_backend(struct cfg_ctx *c, struct cfg_field *f, size_t n)
 	cfg_err(c, "\"%s\" is not a backend; expected one of auto, afxdp, socket", f[0].s);
 }
 
+/* ---- HTTP (not in dnsmasq) --------------------------------------------- */
+
+static int one_number(struct cfg_ctx *c, struct cfg_field *f, size_t n, const char *what,
+		      uint64_t min, uint64_t max, uint64_t *v)
+{
+	if (n != 1) {
+		cfg_err(c, "expected one number (%llu to %llu)", (unsigned long long)min,
+			(unsigned long long)max);
+		return -1;
+	}
+	return cfg_num_field(c, f[0].s, what, min, max, v);
+}
+
+static void d_http_port(struct cfg_ctx *c, struct cfg_field *f, size_t n)
+{
+	static const uint16_t udp_ports[] = {67, 68, 69, 4011};
+	uint64_t v;
+
+	if (one_number(c, f, n, "http-port", 0, 65535, &v))
+		return;
+	/* HTTP is TCP, so 67/69 would bind; it is still a typo. */
+	for (size_t k = 0; k < BS_ARRAY_SIZE(udp_ports); k++)
+		if (v == udp_ports[k])
+			cfg_warn(c,
+				 "http-port=%s is a DHCP/TFTP/PXE port number: typo? (80 or "
+				 "8080 are usual)",
+				 f[0].s);
+	c->cfg->http_port = (uint16_t)v;
+}
+
+static void d_http_address(struct cfg_ctx *c, struct cfg_field *f, size_t n)
+{
+	uint32_t ip;
+
+	if (n != 1) {
+		cfg_err(c, "expected one IPv4 address (0.0.0.0 = all)");
+		return;
+	}
+	if (cfg_ip_field(c, f[0].s, "address", &ip))
+		return;
+	c->cfg->http_addr = ip;
+}
+
+static void d_http_root(struct cfg_ctx *c, struct cfg_field *f, size_t n)
+{
+	if (one_path(c, f, n, c->cfg->http_root, sizeof(c->cfg->http_root)))
+		return;
+	if (c->cfg->http_root[0] != '/')
+		cfg_warn(c,
+			 "\"%s\" is a relative path: it depends on the directory bootstorm is "
+			 "started from; write an absolute path",
+			 c->cfg->http_root);
+}
+
+static void d_http_max_conns(struct cfg_ctx *c, struct cfg_field *f, size_t n)
+{
+	uint64_t v;
+
+	if (one_number(c, f, n, "http-max-conns", 1, 1000000, &v) == 0)
+		c->cfg->http_max_conns = (uint32_t)v;
+}
+
+static void d_http_timeout(struct cfg_ctx *c, struct cfg_field *f, size_t n)
+{
+	uint64_t v;
+
+	if (one_number(c, f, n, "http-timeout", 1, 3600, &v) == 0)
+		c->cfg->http_timeout = (uint32_t)v;
+}
+
 /* ---- the table -------------------------------------------------------- */
 
 #define TAGS "[tag:T,..]"
@@ -750,6 +820,11 @@ const struct cfg_directive cfg_directives[] = {
     {"no-daemon", CFG_ARG_NONE, d_no_daemon, NULL, 'd'},
     {"keep-in-foreground", CFG_ARG_NONE, d_keep_fg, NULL, 'k'},
     {"backend", CFG_ARG_REQ, d_backend, "auto|afxdp|socket", 0},
+    {"http-port", CFG_ARG_REQ, d_http_port, "PORT", 0},
+    {"http-address", CFG_ARG_REQ, d_http_address, "ADDRESS", 0},
+    {"http-root", CFG_ARG_REQ, d_http_root, "DIRECTORY", 0},
+    {"http-max-conns", CFG_ARG_REQ, d_http_max_conns, "NUMBER", 0},
+    {"http-timeout", CFG_ARG_REQ, d_http_timeout, "SECONDS", 0},
 };
 
 const size_t cfg_ndirectives = BS_ARRAY_SIZE(cfg_directives);

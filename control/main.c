@@ -28,6 +28,7 @@
 /* After proto/datagram.h (via io.h): cache.h uses bs_stat_fn without
    including it. */
 #include "cache.h"
+#include "http_server.h"
 
 #define EXIT_CONFIG  1
 #define EXIT_RUNTIME 2
@@ -38,6 +39,22 @@ struct log_sink {
 	bool to_stderr; /* -d, and everyone during start-up */
 	bool to_syslog;
 	FILE *file; /* log-facility=/path */
+};
+
+/*
+ * The backend's log during an "auto" attempt at AF_XDP: lines are held
+ * back, then replayed if AF_XDP started, or summed up in one line (the
+ * first error) if it did not. Passes through once the attempt is over.
+ */
+#define IO_LOG_HELD 32
+struct io_log {
+	struct bs_log log; /* what the backend is given */
+	const struct bs_log *real;
+	bool holding;
+	unsigned nheld;
+	int prio[IO_LOG_HELD];
+	char held[IO_LOG_HELD][200];
+	char why[200]; /* the first error or warning */
 };
 
 struct app {
@@ -52,7 +69,10 @@ struct app {
 	struct leasefile *lf;
 	struct dhcp_server *dhcp;
 	struct tftp_server *tftp;
+	struct bs_http *http;	     /* http-port */
+	struct bs_cache *http_cache; /* http-root's, when it is not tftp-root */
 	struct bs_io *io;
+	struct io_log io_log;
 	struct bs_worker *worker;
 	bool pid_written;
 };
@@ -135,6 +155,13 @@ static void app_reload(void *arg)
 	    ncfg->tftp.port_lo != a->cfg->tftp.port_lo ||
 	    ncfg->tftp.port_hi != a->cfg->tftp.port_hi)
 		bs_logf(&a->log, LOG_WARNING, "reload: TFTP settings changed: they need a restart");
+	if (ncfg->http_port != a->cfg->http_port || ncfg->http_addr != a->cfg->http_addr ||
+	    strcmp(ncfg->http_root, a->cfg->http_root) != 0 ||
+	    ncfg->http_max_conns != a->cfg->http_max_conns ||
+	    ncfg->http_timeout != a->cfg->http_timeout)
+		bs_logf(&a->log, LOG_WARNING, "reload: HTTP settings changed: they need a restart");
+	if (strcmp(ncfg->backend, a->cfg->backend) != 0)
+		bs_logf(&a->log, LOG_WARNING, "reload: backend changes need a restart");
 	if (ifaces_differ(ncfg, a->cfg))
 		bs_logf(&a->log, LOG_WARNING, "reload: interface changes need a restart");
 	if (ncfg->policy->lease_max != a->cfg->policy->lease_max)
@@ -148,6 +175,42 @@ static void app_reload(void *arg)
 	a->live = ncfg;
 	bs_logf(&a->log, LOG_INFO, "reload done: %zu ranges, %zu hosts, %zu boot entries",
 		ncfg->policy->nranges, ncfg->policy->nhosts, ncfg->policy->nboots);
+}
+
+static void io_log_fn(void *arg, int prio, const char *msg)
+{
+	struct io_log *l = arg;
+
+	if (!l->holding) {
+		if (l->real->fn)
+			l->real->fn(l->real->arg, prio, msg);
+		return;
+	}
+	if (prio <= LOG_WARNING && !l->why[0])
+		snprintf(l->why, sizeof(l->why), "%s", msg);
+	if (l->nheld < IO_LOG_HELD) {
+		l->prio[l->nheld] = prio;
+		snprintf(l->held[l->nheld++], sizeof(l->held[0]), "%s", msg);
+	}
+}
+
+static void io_log_init(struct io_log *l, const struct bs_log *real, bool hold)
+{
+	memset(l, 0, sizeof(*l));
+	l->real = real;
+	l->holding = hold;
+	l->log.fn = io_log_fn;
+	l->log.arg = l;
+	l->log.max_prio = real->max_prio;
+}
+
+/* Stop holding lines back; replay them when asked. */
+static void io_log_release(struct io_log *l, bool replay)
+{
+	l->holding = false;
+	for (unsigned i = 0; replay && i < l->nheld; i++)
+		io_log_fn(l, l->prio[i], l->held[i]);
+	l->nheld = 0;
 }
 
 static int sync_leases(void *arg, time_t now)
@@ -245,6 +308,113 @@ static int open_tftp(struct app *a)
 	return 0;
 }
 
+#ifdef BS_HAVE_AFXDP
+/*
+ * Whether "auto" tries AF_XDP: only when the config names the interfaces
+ * to serve (interface=, no wildcards). Attaching an XDP program and pinning
+ * a UMEM per queue (16 MiB each) is a decision about particular NICs, and
+ * a native attach resets the rings of many physical NICs: an operator who
+ * names the interfaces has made it. With none named, AF_XDP would take over
+ * every NIC of the host, so auto stays on sockets and says why.
+ */
+static bool auto_tries_afxdp(const struct bs_config *cfg, const char **why)
+{
+	if (cfg->nifaces == 0) {
+		*why = "no interface= named: AF_XDP is used only on interfaces named explicitly";
+		return false;
+	}
+	for (unsigned i = 0; i < cfg->nifaces; i++) {
+		if (strchr(cfg->ifaces[i], '*')) {
+			*why = "interface= has a wildcard: AF_XDP is used only on interfaces "
+			       "named explicitly";
+			return false;
+		}
+	}
+	return true;
+}
+#endif
+
+static int open_io(struct app *a, struct bs_io_config *ic)
+{
+	const char *want = a->cfg->backend[0] ? a->cfg->backend : "auto";
+	bool afxdp = strcmp(want, "afxdp") == 0;
+	bool autom = strcmp(want, "auto") == 0;
+	int err;
+
+	if (!afxdp && !autom && strcmp(want, "socket") != 0) {
+		bs_logf(&a->log, LOG_ERR, "backend=%s: expected auto, afxdp or socket", want);
+		return -EINVAL;
+	}
+#ifdef BS_HAVE_AFXDP
+	const char *why = NULL;
+
+	if (autom && !auto_tries_afxdp(a->cfg, &why))
+		bs_logf(&a->log, LOG_NOTICE, "backend auto: using sockets (%s)", why);
+	if (afxdp || (autom && !why)) {
+		io_log_init(&a->io_log, &a->log, autom);
+		ic->log = &a->io_log.log;
+		err = bs_io_afxdp_ops.open(ic, &a->io);
+		io_log_release(&a->io_log, err == 0);
+		if (err == 0 || afxdp) {
+			if (err < 0)
+				bs_logf(&a->log, LOG_ERR,
+					"backend=afxdp: AF_XDP could not start (%s); "
+					"backend=socket or backend=auto serve through sockets",
+					strerror(-err));
+			return err;
+		}
+		bs_logf(&a->log, LOG_NOTICE, "backend auto: AF_XDP not used (%s): using sockets",
+			a->io_log.why[0] ? a->io_log.why : strerror(-err));
+		ic->log = &a->log;
+	}
+#else
+	if (afxdp) {
+		bs_logf(&a->log, LOG_ERR,
+			"backend=afxdp: this build has no AF_XDP support (built without "
+			"clang/bpftool/libbpf)");
+		return -EOPNOTSUPP;
+	}
+#endif
+	err = bs_io_sock_ops.open(ic, &a->io);
+	return err;
+}
+
+/* HTTP boot server: http-root (default tftp-root) through the image
+   cache, the TFTP server's own cache when both roots are the same. */
+static int open_http(struct app *a)
+{
+	const struct bs_config *cfg = a->cfg;
+	const char *root = cfg->http_root[0] ? cfg->http_root : cfg->tftp_root;
+	struct bs_http_config hc = {
+	    .addr = cfg->http_addr,
+	    .port = cfg->http_port,
+	    .max_conns = cfg->http_max_conns,
+	    .timeout_ms = cfg->http_timeout * 1000,
+	    .cache = a->cache,
+	    .log = &a->log,
+	};
+	int err;
+
+	if (!a->cache || strcmp(root, cfg->tftp_root) != 0) {
+		a->http_cache = bs_cache_new(root, &a->log);
+		if (!a->http_cache) {
+			err = errno ? errno : EIO;
+			bs_logf(&a->log, LOG_ERR, "http-root %s: %s", root, strerror(err));
+			return -err;
+		}
+		hc.cache = a->http_cache;
+	}
+	a->http = bs_http_new(&hc);
+	if (!a->http) {
+		err = errno ? errno : EIO;
+		bs_logf(&a->log, LOG_ERR, "http-port %u: %s%s", cfg->http_port, strerror(err),
+			err == EADDRINUSE ? " (is a web server running on this port?)" : "");
+		return -err;
+	}
+	bs_logf(&a->log, LOG_INFO, "HTTP on port %u, root %s", cfg->http_port, root);
+	return 0;
+}
+
 static int open_all(struct app *a)
 {
 	const struct bs_config *cfg = a->cfg;
@@ -276,16 +446,21 @@ static int open_all(struct app *a)
 	} else {
 		bs_logf(&a->log, LOG_NOTICE, "no dhcp-range: DHCP and PXE are off");
 	}
-	if (!a->dhcp && !cfg->tftp_enabled) {
+	if (!a->dhcp && !cfg->tftp_enabled && !cfg->http_port) {
 		bs_logf(&a->log, LOG_ERR, "nothing to serve: no dhcp-range and no enable-tftp");
 		return -EINVAL;
 	}
 	ic.dhcp = a->dhcp != NULL;
-	err = bs_io_sock_ops.open(&ic, &a->io);
+	err = open_io(a, &ic);
 	if (err < 0)
 		return err;
 	if (cfg->tftp_enabled) {
 		err = open_tftp(a);
+		if (err < 0)
+			return err;
+	}
+	if (cfg->http_port) {
+		err = open_http(a);
 		if (err < 0)
 			return err;
 	}
@@ -304,6 +479,7 @@ static int open_worker(struct app *a)
 	    .dhcp = a->dhcp,
 	    .tftp = a->tftp,
 	    .cache = a->cache,
+	    .http = a->http,
 	    .log = &a->log,
 	    .sync_leases = a->lf ? sync_leases : NULL,
 	    .sync_arg = a,
@@ -324,6 +500,9 @@ static int open_worker(struct app *a)
 static void close_all(struct app *a)
 {
 	bs_worker_free(a->worker);
+	bs_http_free(a->http); /* before the caches its connections hold */
+	if (a->http_cache)
+		bs_cache_free(a->http_cache);
 	if (a->tftp)
 		tftp_server_free(a->tftp);
 	if (a->dhcp)

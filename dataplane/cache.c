@@ -142,6 +142,8 @@ static void entry_destroy(struct bs_cache *c, struct cache_entry *e)
 		index_unlink(c, e);
 	if (e->f.data)
 		munmap((void *)e->f.data, (size_t)e->f.size);
+	if (e->f.fd >= 0)
+		close(e->f.fd);
 	c->files--;
 	c->bytes -= e->f.size;
 	free(e->path);
@@ -250,6 +252,10 @@ static int entry_new(struct bs_cache *c, const char *path, size_t n, uint32_t h,
 	e->mtime = st->st_mtim;
 	e->f.data = map;
 	e->f.size = (uint64_t)st->st_size;
+	e->f.fd = fd; /* the entry owns it from here (see bs_cache_get) */
+	e->f.ino = (uint64_t)st->st_ino;
+	e->f.mtime = (int64_t)st->st_mtim.tv_sec;
+	e->f.mtime_nsec = (uint32_t)st->st_mtim.tv_nsec;
 	e->f.priv = e;
 	e->hnext = c->buckets[h & (BS_CACHE_BUCKETS - 1)];
 	c->buckets[h & (BS_CACHE_BUCKETS - 1)] = e;
@@ -339,6 +345,8 @@ int bs_cache_get(struct bs_cache *c, const char *path, size_t path_len, struct b
 	if (err < 0)
 		goto out_close;
 	e->refs = 1;
+	*out = &e->f;
+	return 0; /* fd now belongs to the entry */
 
 out_close:
 	close(fd);

@@ -25,6 +25,18 @@ struct bs_cache;
 struct bs_file {
 	const uint8_t *data; /* read-only mapping (NULL when size == 0) */
 	uint64_t size;
+	/*
+	 * The file the mapping was made from, kept open as long as the entry
+	 * lives (read-only, O_CLOEXEC; owned by the cache: never close it).
+	 * For sendfile(): it names the same inode as the mapping, so a file
+	 * replaced by rename() is still sent whole from the old version. Use
+	 * sendfile's offset argument, never the shared file position.
+	 */
+	int fd;
+	/* validators of this version (HTTP ETag / Last-Modified) */
+	uint64_t ino;
+	int64_t mtime; /* seconds */
+	uint32_t mtime_nsec;
 	/* private to the cache below */
 	void *priv;
 };

@@ -7,6 +7,8 @@
  *                          -> sync_leases (if DHCP ran) -> tx flush
  *                          -> rx release
  *   TFTP timers due:       tftp_tick -> tx flush
+ *   HTTP (its own epoll fd, one entry here): bs_http_run when ready,
+ *                          bs_http_tick when its deadline is due
  *   signals:               stop / reload / log stats
  *
  * Group commit falls out of the batching: all lease changes of a burst go
@@ -24,6 +26,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "http_server.h"
 #include "proto/dhcp.h"
 #include "proto/tftp.h"
 #include "util/bytes.h"
@@ -33,6 +36,7 @@
 #define WORKER_MAX_EVENTS      64
 #define WORKER_MAINTAIN_MS     1000
 #define WORKER_SIGNAL_ID       UINT32_MAX
+#define WORKER_HTTP_ID	       (UINT32_MAX - 1)
 
 enum worker_stat {
 	WS_RX_PKTS,
@@ -243,6 +247,10 @@ void bs_worker_log_stats(const struct bs_worker *w)
 		bs_cache_stats_foreach(w->cfg.cache, stat_line_add, &l);
 		stat_line_flush(&l);
 	}
+	if (w->cfg.http) {
+		bs_http_stats_foreach(w->cfg.http, stat_line_add, &l);
+		stat_line_flush(&l);
+	}
 }
 
 static void handle_signals(struct bs_worker *w)
@@ -280,6 +288,12 @@ static int epoll_timeout(const struct bs_worker *w, uint64_t ms)
 		if (d < deadline)
 			deadline = d;
 	}
+	if (w->cfg.http) {
+		uint64_t d = bs_http_next_deadline(w->cfg.http);
+
+		if (d < deadline)
+			deadline = d;
+	}
 	return deadline <= ms ? 0 : (int)(deadline - ms);
 }
 
@@ -305,6 +319,8 @@ int bs_worker_run(struct bs_worker *w)
 		for (int i = 0; i < n; i++) {
 			if (ev[i].data.u32 == WORKER_SIGNAL_ID)
 				handle_signals(w);
+			else if (ev[i].data.u32 == WORKER_HTTP_ID)
+				bs_http_run(w->cfg.http, now_ms());
 			else
 				serve_queue(w, ev[i].data.u32);
 		}
@@ -314,6 +330,8 @@ int bs_worker_run(struct bs_worker *w)
 			tftp_tick(w->cfg.tftp, ms, io->tx);
 			end_batch(w, false, time(NULL), ms);
 		}
+		if (w->cfg.http && bs_http_next_deadline(w->cfg.http) <= ms)
+			bs_http_tick(w->cfg.http, ms);
 		if (ms >= next_maintain) {
 			io->ops->maintain(io, ms);
 			next_maintain = ms + WORKER_MAINTAIN_MS;
@@ -354,6 +372,9 @@ struct bs_worker *bs_worker_new(const struct bs_worker_config *cfg)
 		goto err_sigfd;
 	ev.data.u32 = WORKER_SIGNAL_ID;
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->sigfd, &ev) < 0)
+		goto err_epoll;
+	ev.data.u32 = WORKER_HTTP_ID;
+	if (cfg->http && epoll_ctl(w->epfd, EPOLL_CTL_ADD, bs_http_fd(cfg->http), &ev) < 0)
 		goto err_epoll;
 
 	/* Ask for the count first: a backend may have hundreds of queues. */

@@ -17,6 +17,7 @@
 struct dhcp_server;
 struct tftp_server;
 struct bs_cache;
+struct bs_http;
 struct bs_worker;
 
 struct bs_worker_config {
@@ -24,6 +25,9 @@ struct bs_worker_config {
 	struct dhcp_server *dhcp; /* NULL: no DHCP (ports 67/4011 not served) */
 	struct tftp_server *tftp; /* NULL: no TFTP */
 	struct bs_cache *cache;	  /* for SIGUSR1 stats only; may be NULL */
+	/* NULL: no HTTP. Its epoll fd joins the worker's; its timers bound
+	   the epoll timeout (dataplane/http_server.h). */
+	struct bs_http *http;
 	const struct bs_log *log;
 
 	/*

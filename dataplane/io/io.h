@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The I/O backend contract: what the worker loop calls, whatever moves the
- * bytes (plain sockets now; AF_XDP and DPDK later). A backend is chosen at
+ * bytes (plain sockets, AF_XDP; DPDK later). A backend is chosen at
  * start-up as a struct of function pointers, so the worker has no
  * "if (xdp)" anywhere (DPDK examples' habit).
  *
@@ -97,6 +97,15 @@ struct bs_io {
 
 /* The socket backend: UDP sockets + an AF_PACKET socket for L2 replies. */
 extern const struct bs_io_ops bs_io_sock_ops;
+
+/*
+ * The AF_XDP backend (built when BS_HAVE_AFXDP is defined): the XDP
+ * classifier on every served interface, an AF_XDP socket per rx queue, and
+ * the socket backend inside it, which keeps the ports bound and carries
+ * what AF_XDP cannot (routed replies to unknown neighbours, interfaces that
+ * appear later). open() fails (-errno, logged) when AF_XDP cannot start.
+ */
+extern const struct bs_io_ops bs_io_afxdp_ops;
 
 static inline unsigned bs_io_rx_burst(struct bs_io *io, uint32_t queue, struct bs_rx_pkt *pkts,
 				      unsigned max, uint64_t now_ms)

@@ -14,7 +14,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -22,11 +21,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "iftable.h"
 #include "io.h"
 #include "pkt/pkt.h"
 #include "util/bytes.h"
@@ -36,9 +35,7 @@
 #define SOCK_TX_ARENA	    (8u << 20) /* payload + headroom of one flush */
 #define SOCK_TX_MAX	    4096       /* datagrams per flush */
 #define SOCK_MAX_TFTP_PORTS 256	       /* one fd each */
-#define SOCK_MAX_IFACES	    512	       /* container hosts have hundreds of veths */
-#define SOCK_REFRESH_MS	    5000
-#define SOCK_BUF_BYTES	    (4 << 20) /* socket buffers: absorb a storm's burst */
+#define SOCK_BUF_BYTES	    (4 << 20)  /* socket buffers: absorb a storm's burst */
 
 enum sock_stat {
 	ST_RX_PKTS,
@@ -81,16 +78,6 @@ static const char *const stat_names[ST_COUNT] = {
     [ST_IFACE_REFRESH] = "io_iface_refresh",
 };
 
-struct sock_iface {
-	uint32_t ifindex;
-	char name[BS_IO_IFNAMSIZ];
-	uint8_t mac[6];
-	uint32_t addr, mask; /* primary IPv4, host order */
-	uint32_t mtu;
-	bool loopback, serve;
-	bool ether; /* has a 6-byte MAC: frames can be built for it */
-};
-
 struct sock_q {
 	int fd;
 	uint16_t port;
@@ -111,18 +98,11 @@ struct sock_io {
 	struct bs_io io; /* must be first */
 	struct bs_tx tx;
 	struct bs_io_config cfg;
-	char (*ifnames)[BS_IO_IFNAMSIZ]; /* copy of cfg.ifaces */
-	uint32_t *listen;		 /* copy of cfg.listen */
+	struct bs_iftable *ift;
 
 	struct sock_q *q;
 	size_t nq;
 	int pkt_fd; /* AF_PACKET for L2 replies; -1 without CAP_NET_RAW */
-	int ioctl_fd;
-
-	struct sock_iface ifs[SOCK_MAX_IFACES];
-	size_t nifs;
-	bool refresh_wanted;
-	uint64_t last_refresh_ms;
 
 	/* rx: one burst at a time (the worker releases before the next) */
 	uint8_t (*rx_buf)[SOCK_RX_BUF];
@@ -154,157 +134,11 @@ static struct sock_io *to_sock(struct bs_io *io)
 	return (struct sock_io *)io;
 }
 
-/* ---- interfaces ---- */
-
-static bool name_matches(const char *pat, const char *name)
-{
-	size_t n = strnlen(pat, BS_IO_IFNAMSIZ);
-
-	if (n && pat[n - 1] == '*')
-		return strncmp(pat, name, n - 1) == 0;
-	return strncmp(pat, name, BS_IO_IFNAMSIZ) == 0;
-}
-
-static bool iface_named(const struct sock_io *s, const char *name)
-{
-	for (unsigned i = 0; i < s->cfg.nifaces; i++)
-		if (name_matches(s->ifnames[i], name))
-			return true;
-	return false;
-}
-
-static bool addr_listened(const struct sock_io *s, uint32_t addr)
-{
-	for (unsigned i = 0; i < s->cfg.nlisten; i++)
-		if (s->listen[i] == addr)
-			return true;
-	return false;
-}
-
-static struct sock_iface *iface_by_index(struct sock_io *s, uint32_t ifindex)
-{
-	for (size_t i = 0; i < s->nifs; i++)
-		if (s->ifs[i].ifindex == ifindex)
-			return &s->ifs[i];
-	return NULL;
-}
-
-static struct sock_iface *iface_by_name(struct sock_io *s, const char *name)
-{
-	/* Address labels ("eth0:1") belong to their interface. */
-	size_t n = strcspn(name, ":");
-
-	for (size_t i = 0; i < s->nifs; i++)
-		if (strlen(s->ifs[i].name) == n && strncmp(s->ifs[i].name, name, n) == 0)
-			return &s->ifs[i];
-	return NULL;
-}
-
-static uint32_t in_addr_of(const struct sockaddr *sa)
-{
-	struct sockaddr_in sin;
-
-	memcpy(&sin, sa, sizeof(sin));
-	return ntohl(sin.sin_addr.s_addr);
-}
-
-/*
- * Rebuild the table in place. Entries are matched by ifindex and keep their
- * slot, so a meta.ifname handed out earlier still points at a name.
- */
-static void iface_refresh(struct sock_io *s)
-{
-	struct ifaddrs *ifa, *a;
-	bool seen[SOCK_MAX_IFACES] = {false};
-	bool has_addr[SOCK_MAX_IFACES] = {false};
-	uint32_t min_mtu = 0;
-
-	s->refresh_wanted = false;
-	s->stats[ST_IFACE_REFRESH]++;
-	if (getifaddrs(&ifa) < 0) {
-		bs_logf(s->cfg.log, LOG_WARNING, "getifaddrs: %s", strerror(errno));
-		return;
-	}
-	for (a = ifa; a; a = a->ifa_next) {
-		const struct sockaddr_ll *ll = (const struct sockaddr_ll *)a->ifa_addr;
-		struct sock_iface *e;
-
-		if (!a->ifa_addr || a->ifa_addr->sa_family != AF_PACKET)
-			continue;
-		e = iface_by_index(s, (uint32_t)ll->sll_ifindex);
-		if (!e) {
-			/* Reuse the slot of an interface gone earlier, else append. */
-			for (size_t i = 0; i < s->nifs && !e; i++)
-				if (s->ifs[i].ifindex == 0 && !seen[i])
-					e = &s->ifs[i];
-			if (!e && s->nifs < SOCK_MAX_IFACES)
-				e = &s->ifs[s->nifs++];
-			if (!e)
-				continue;
-			memset(e, 0, sizeof(*e));
-			e->ifindex = (uint32_t)ll->sll_ifindex;
-		}
-		seen[e - s->ifs] = true;
-		snprintf(e->name, sizeof(e->name), "%s", a->ifa_name);
-		e->ether = ll->sll_halen == 6;
-		if (e->ether)
-			memcpy(e->mac, ll->sll_addr, 6);
-		e->loopback = (a->ifa_flags & IFF_LOOPBACK) != 0;
-		e->addr = e->mask = 0;
-		e->serve = false;
-	}
-	for (a = ifa; a; a = a->ifa_next) {
-		struct sock_iface *e;
-		uint32_t addr;
-
-		if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET)
-			continue;
-		e = iface_by_name(s, a->ifa_name);
-		if (!e)
-			continue;
-		addr = in_addr_of(a->ifa_addr);
-		/* The kernel lists the primary address first. */
-		if (!has_addr[e - s->ifs]) {
-			has_addr[e - s->ifs] = true;
-			e->addr = addr;
-			e->mask = a->ifa_netmask ? in_addr_of(a->ifa_netmask) : 0;
-		}
-		if (addr_listened(s, addr))
-			e->serve = true;
-	}
-	freeifaddrs(ifa);
-
-	for (size_t i = 0; i < s->nifs; i++) {
-		struct sock_iface *e = &s->ifs[i];
-		struct ifreq ifr;
-
-		if (!seen[i]) {
-			/* Gone: keep the slot (and its name) but never serve it. */
-			e->ifindex = 0;
-			e->serve = false;
-			continue;
-		}
-		if (s->cfg.nifaces == 0 && s->cfg.nlisten == 0)
-			e->serve = !e->loopback;
-		else if (iface_named(s, e->name))
-			e->serve = true;
-		memset(&ifr, 0, sizeof(ifr));
-		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", e->name);
-		e->mtu = ioctl(s->ioctl_fd, SIOCGIFMTU, &ifr) == 0 ? (uint32_t)ifr.ifr_mtu : 1500;
-		if (e->serve && (min_mtu == 0 || e->mtu < min_mtu))
-			min_mtu = e->mtu;
-	}
-	s->io.min_mtu = min_mtu;
-}
-
-/* Periodically, and soon (at most once a second) after a miss. */
+/* Periodically, and soon after a miss: see iftable.h. */
 static void maybe_refresh(struct sock_io *s, uint64_t now_ms)
 {
-	if ((s->refresh_wanted && now_ms - s->last_refresh_ms >= 1000) ||
-	    now_ms - s->last_refresh_ms >= SOCK_REFRESH_MS) {
-		s->last_refresh_ms = now_ms;
-		iface_refresh(s);
-	}
+	if (bs_iftable_maybe_refresh(s->ift, now_ms))
+		s->io.min_mtu = s->ift->min_mtu;
 }
 
 /* ---- sockets ---- */
@@ -434,7 +268,7 @@ static unsigned sock_rx_burst(struct bs_io *io, uint32_t queue, struct bs_rx_pkt
 	for (int i = 0; i < got; i++) {
 		struct msghdr *mh = &s->rx_msg[i].msg_hdr;
 		const struct in_pktinfo *pi = NULL;
-		struct sock_iface *e;
+		struct bs_iface *e;
 		struct bs_rx_pkt *p;
 
 		s->stats[ST_RX_PKTS]++;
@@ -456,11 +290,11 @@ static unsigned sock_rx_burst(struct bs_io *io, uint32_t queue, struct bs_rx_pkt
 			s->stats[ST_RX_NO_PKTINFO]++;
 			continue;
 		}
-		e = iface_by_index(s, (uint32_t)pi->ipi_ifindex);
-		if (!e || e->ifindex == 0) {
+		e = bs_iftable_by_index(s->ift, (uint32_t)pi->ipi_ifindex);
+		if (!e) {
 			/* New interface: picked up by the next burst's refresh. */
 			s->stats[ST_RX_UNKNOWN_IFACE]++;
-			s->refresh_wanted = true;
+			s->ift->refresh_wanted = true;
 			continue;
 		}
 		if (!e->serve) {
@@ -546,7 +380,7 @@ static void sock_tx_discard(struct bs_io *io)
 
 /* A whole frame for the AF_PACKET socket, built in the headroom. */
 static int prepare_l2(struct sock_io *s, size_t i, const struct tx_desc *d,
-		      const struct sock_iface *e)
+		      const struct bs_iface *e)
 {
 	struct msghdr *mh = &s->tx_msg[i].msg_hdr;
 	struct sockaddr_ll *ll = &s->tx_name[i].ll;
@@ -629,7 +463,7 @@ static int prepare_routed(struct sock_io *s, size_t i, const struct tx_desc *d, 
  */
 static int tx_prepare(struct sock_io *s, size_t i, const struct tx_desc *d)
 {
-	const struct sock_iface *e;
+	const struct bs_iface *e;
 
 	memset(&s->tx_msg[i].msg_hdr, 0, sizeof(s->tx_msg[i].msg_hdr));
 	/* Protocol bugs, not network input: a zero destination would loop
@@ -640,10 +474,10 @@ static int tx_prepare(struct sock_io *s, size_t i, const struct tx_desc *d)
 	}
 	if (d->to.l2 == BS_TX_ROUTED)
 		return prepare_routed(s, i, d, d->to.dst_ip);
-	e = iface_by_index(s, d->to.ifindex);
-	if (!e || e->ifindex == 0) {
+	e = bs_iftable_by_index(s->ift, d->to.ifindex);
+	if (!e) {
 		s->stats[ST_TX_ERRORS]++;
-		s->refresh_wanted = true;
+		s->ift->refresh_wanted = true;
 		return -1;
 	}
 	if (s->pkt_fd >= 0 && e->ether)
@@ -674,7 +508,7 @@ static unsigned tx_send(struct sock_io *s, int fd, size_t from, size_t to, uint6
 		if (err == EINTR)
 			continue;
 		if (err == ENODEV || err == ENXIO)
-			s->refresh_wanted = true;
+			s->ift->refresh_wanted = true;
 		if (bs_ratelimit_ok(&s->rl, now_ms, 5))
 			bs_logf(s->cfg.log, LOG_WARNING, "sendmmsg: %s", strerror(err));
 		if (err == EAGAIN || err == ENOBUFS) {
@@ -740,7 +574,8 @@ static void sock_stats_foreach(const struct bs_io *io, bs_stat_fn fn, void *arg)
 	const struct sock_io *s = (const struct sock_io *)io;
 
 	for (int i = 0; i < ST_COUNT; i++)
-		fn(arg, stat_names[i], s->stats[i]);
+		fn(arg, stat_names[i],
+		   i == ST_IFACE_REFRESH && s->ift ? s->ift->refreshes : s->stats[i]);
 }
 
 static void sock_close(struct bs_io *io)
@@ -751,8 +586,6 @@ static void sock_close(struct bs_io *io)
 		close(s->q[i].fd);
 	if (s->pkt_fd >= 0)
 		close(s->pkt_fd);
-	if (s->ioctl_fd >= 0)
-		close(s->ioctl_fd);
 	if (s->arena)
 		munmap(s->arena, SOCK_TX_ARENA);
 	free(s->q);
@@ -763,8 +596,7 @@ static void sock_close(struct bs_io *io)
 	free(s->tx_name);
 	free(s->tx_cmsg);
 	free(s->tx_fd);
-	free(s->ifnames);
-	free(s->listen);
+	bs_iftable_free(s->ift);
 	free(s);
 }
 
@@ -783,7 +615,6 @@ static int sock_open(const struct bs_io_config *cfg, struct bs_io **out)
 	s->tx.commit = sock_tx_commit;
 	s->cfg = *cfg;
 	s->pkt_fd = -1;
-	s->ioctl_fd = -1;
 
 	if (cfg->tftp && cfg->tftp_port_lo && cfg->tftp_port_hi >= cfg->tftp_port_lo) {
 		nports = (size_t)cfg->tftp_port_hi - cfg->tftp_port_lo + 1;
@@ -794,8 +625,6 @@ static int sock_open(const struct bs_io_config *cfg, struct bs_io **out)
 			nports = SOCK_MAX_TFTP_PORTS;
 		}
 	}
-	s->ifnames = calloc(cfg->nifaces + 1, sizeof(*s->ifnames));
-	s->listen = calloc(cfg->nlisten + 1, sizeof(*s->listen));
 	s->q = calloc(3 + nports, sizeof(*s->q));
 	s->rx_buf = calloc(SOCK_RX_BURST, sizeof(*s->rx_buf));
 	s->desc = calloc(SOCK_TX_MAX, sizeof(*s->desc));
@@ -804,13 +633,9 @@ static int sock_open(const struct bs_io_config *cfg, struct bs_io **out)
 	s->tx_name = calloc(SOCK_TX_MAX, sizeof(*s->tx_name));
 	s->tx_cmsg = calloc(SOCK_TX_MAX, sizeof(*s->tx_cmsg));
 	s->tx_fd = calloc(SOCK_TX_MAX, sizeof(*s->tx_fd));
-	if (!s->tx_fd || !s->ifnames || !s->listen || !s->q || !s->rx_buf || !s->desc ||
-	    !s->tx_msg || !s->tx_iov || !s->tx_name || !s->tx_cmsg)
+	if (!s->tx_fd || !s->q || !s->rx_buf || !s->desc || !s->tx_msg || !s->tx_iov ||
+	    !s->tx_name || !s->tx_cmsg)
 		goto err_close;
-	if (cfg->nifaces)
-		memcpy(s->ifnames, cfg->ifaces, cfg->nifaces * sizeof(*s->ifnames));
-	if (cfg->nlisten)
-		memcpy(s->listen, cfg->listen, cfg->nlisten * sizeof(*s->listen));
 	/* Reserved, not committed: only the pages a flush touches cost RAM. */
 	s->arena = mmap(NULL, SOCK_TX_ARENA, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -819,12 +644,12 @@ static int sock_open(const struct bs_io_config *cfg, struct bs_io **out)
 		goto err_close;
 	}
 
-	s->ioctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s->ioctl_fd < 0) {
+	s->ift = bs_iftable_new(cfg);
+	if (!s->ift) {
 		err = -errno;
 		goto err_close;
 	}
-	iface_refresh(s);
+	s->io.min_mtu = s->ift->min_mtu;
 
 	if (cfg->dhcp) {
 		if ((err = add_queue(s, 67)) < 0 || (err = add_queue(s, 4011)) < 0)
@@ -852,10 +677,10 @@ static int sock_open(const struct bs_io_config *cfg, struct bs_io **out)
 			s->io.tftp_port_hi = (uint16_t)(cfg->tftp_port_lo + nports - 1);
 		}
 	}
-	for (size_t i = 0; i < s->nifs; i++)
-		if (s->ifs[i].serve)
-			bs_logf(cfg->log, LOG_INFO, "serving %s (index %u, mtu %u)", s->ifs[i].name,
-				s->ifs[i].ifindex, s->ifs[i].mtu);
+	for (size_t i = 0; i < s->ift->n; i++)
+		if (s->ift->ifs[i].serve)
+			bs_logf(cfg->log, LOG_INFO, "serving %s (index %u, mtu %u)",
+				s->ift->ifs[i].name, s->ift->ifs[i].ifindex, s->ift->ifs[i].mtu);
 	if (!s->io.min_mtu)
 		bs_logf(cfg->log, LOG_WARNING,
 			"no interface to serve yet: waiting for one that interface= or "

@@ -342,6 +342,17 @@ static const struct diag_case {
      "backend: expected one of auto, afxdp, socket", 1},
     {"backend: no value", "backend\n", true, 1, 0, "needs a value", 1},
     {"backend: socket", "backend=socket\n", true, 0, 0, NULL, 0},
+    {"http-port: not a number", "http-port=http\n", true, 1, 0,
+     "http-port: http-port \"http\" is not a number (expected 0 to 65535)", 1},
+    {"http-port: out of range", "http-port=65536\n", true, 1, 0, "out of range", 1},
+    {"http-port: a UDP boot port is a warning", "http-port=69\n", true, 0, 1, "DHCP/TFTP/PXE port",
+     1},
+    {"http-address: not an address", "http-address=eth0\n", true, 1, 0, "http-address", 1},
+    {"http-root: two paths", "http-root=/a,/b\n", true, 1, 0, "expected one path", 1},
+    {"http-root: relative", "http-root=srv\n", true, 0, 1, "relative path", 1},
+    {"http-max-conns: 0", "http-max-conns=0\n", true, 1, 0, "out of range", 1},
+    {"http-timeout: too long", "http-timeout=3601\n", true, 1, 0, "out of range", 1},
+    {"http-timeout: two numbers", "http-timeout=1,2\n", true, 1, 0, "expected one number", 1},
     {"several errors are all reported", "tftp-max=x\nport=1\ndhcp-lease-max=0\n", true, 3, 0,
      "tftp-max", 1},
 };
@@ -806,6 +817,40 @@ static void test_backend(void)
 	}
 }
 
+/* http-*: the values main reads; zero means the default. */
+static const struct {
+	const char *desc;
+	const char *text;
+	uint16_t port;
+	uint32_t addr, max_conns, timeout;
+	const char *root;
+} http_cases[] = {
+    {"defaults: HTTP off", "port=0\n", 0, 0, 0, 0, ""},
+    {"port", "http-port=8080\n", 8080, 0, 0, 0, ""},
+    {"all settings",
+     "http-port=80\nhttp-address=10.1.2.3\nhttp-root=/srv/http\nhttp-max-conns=50\n"
+     "http-timeout=5\n",
+     80, 0x0a010203, 50, 5, "/srv/http"},
+    {"port 0: off again", "http-port=80\nhttp-port=0\n", 0, 0, 0, 0, ""},
+};
+
+static void test_http_settings(void)
+{
+	for (size_t i = 0; i < BS_ARRAY_SIZE(http_cases); i++) {
+		struct bs_config *cfg = parse_ok(http_cases[i].desc, http_cases[i].text);
+
+		CHECK(http_cases[i].desc, cfg != NULL);
+		if (!cfg)
+			continue;
+		CHECK(http_cases[i].desc, cfg->http_port == http_cases[i].port);
+		CHECK(http_cases[i].desc, cfg->http_addr == http_cases[i].addr);
+		CHECK(http_cases[i].desc, cfg->http_max_conns == http_cases[i].max_conns);
+		CHECK(http_cases[i].desc, cfg->http_timeout == http_cases[i].timeout);
+		CHECK(http_cases[i].desc, strcmp(cfg->http_root, http_cases[i].root) == 0);
+		bs_config_free(cfg);
+	}
+}
+
 /* ---- command line ----------------------------------------------------- */
 
 static int run_argv(const char *const *args, struct bs_config **cfg, struct bs_diags *d, char *out,
@@ -1062,6 +1107,7 @@ int main(void)
 	    {"dhcp-match and classes", test_matches},
 	    {"pxe-service, prompt, settings", test_pxe_and_settings},
 	    {"backend", test_backend},
+	    {"http settings", test_http_settings},
 	    {"command line", test_cmdline},
 	    {"environment checks", test_environment},
 	    {0},

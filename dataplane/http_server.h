@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The HTTP boot server: boot files from the image cache over the kernel's
+ * TCP stack. Event-driven on its own epoll fd (the worker polls that one
+ * fd), non-blocking everywhere, bodies sent with sendfile() from the cache
+ * entry's fd (zero-copy; a file replaced by rename() mid-download is still
+ * sent whole from the old inode).
+ *
+ * Protocol decisions (parsing, ranges, validators, heads) are in
+ * proto/http.c; this module owns sockets, buffers and timeouts.
+ */
+#ifndef BS_HTTP_SERVER_H
+#define BS_HTTP_SERVER_H
+
+#include <stdint.h>
+
+#include "proto/datagram.h" /* bs_stat_fn */
+#include "util/log.h"
+
+struct bs_cache;
+struct bs_http;
+
+struct bs_http_config {
+	uint32_t addr;	    /* host order; 0 = all addresses */
+	uint16_t port;	    /* must not be 0 */
+	uint32_t max_conns; /* 0: 1024. Over it: 503, then close */
+	/* Idle / slow-client timeout in ms (0: 30000): a request head must be
+	   complete this long after its first byte (else 408), a response
+	   must make progress within it, an idle keep-alive connection is
+	   closed after it. */
+	uint32_t timeout_ms;
+	struct bs_cache *cache; /* borrowed; paths are relative to its root */
+	const struct bs_log *log;
+};
+
+/* Listening socket bound and listening. NULL + errno (EADDRINUSE ...). */
+struct bs_http *bs_http_new(const struct bs_http_config *cfg);
+/* Closes every connection and puts their cache references. */
+void bs_http_free(struct bs_http *h);
+
+/* The epoll fd to poll for EPOLLIN; call bs_http_run() when it is ready. */
+int bs_http_fd(const struct bs_http *h);
+
+/* Serve whatever is ready (never blocks). now_ms: CLOCK_MONOTONIC ms. */
+void bs_http_run(struct bs_http *h, uint64_t now_ms);
+
+/* When bs_http_tick() wants to run next (UINT64_MAX: nothing pending). */
+uint64_t bs_http_next_deadline(const struct bs_http *h);
+/* Expire timed-out connections. */
+void bs_http_tick(struct bs_http *h, uint64_t now_ms);
+
+/*
+ * http_conns_accepted, http_conns_active, http_conns_rejected (503),
+ * http_requests, http_status_2xx/3xx/4xx/5xx, http_bytes_sent (bodies),
+ * http_timeouts, http_errors (socket errors).
+ */
+void bs_http_stats_foreach(const struct bs_http *h, bs_stat_fn fn, void *arg);
+
+#endif

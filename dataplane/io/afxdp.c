@@ -1,0 +1,1160 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The AF_XDP backend. On every served interface the XDP classifier
+ * (bpf/bootstorm.bpf.c, loaded through bpf/xdp_loader.h) redirects our
+ * frames (UDP to 67, 4011, 69 and the TFTP transfer ports) to one AF_XDP
+ * socket per rx queue; everything else goes to the kernel untouched.
+ *
+ * Per socket (struct xsk), raw syscalls and four mmapped rings, no libxdp:
+ *
+ *   UMEM  2 * ring chunks of XSK_FRAME bytes, private to the socket:
+ *         chunks [0, ring) circulate fill -> rx -> worker -> fill,
+ *         chunks [ring, 2 * ring) are TX frames:
+ *         free list -> alloc -> commit -> tx ring -> completion -> free list.
+ *   fill / rx / tx / completion rings of `ring` entries each (ring_size()).
+ *
+ * RX: rx_burst() peeks the rx ring, parses each frame with pkt/ (checksums
+ * verified: XDP does not) and hands out pointers into the UMEM; the frames
+ * are returned to the fill ring by rx_release(), which the worker calls only
+ * after the replies of the burst were flushed.
+ *
+ * TX: alloc() hands out a TX frame of the socket the current burst came in
+ * on, at the payload offset (past Ethernet + IPv4 + UDP), so TFTP copies
+ * file bytes straight into the frame. commit() resolves the destination MAC
+ * (broadcast, the client's MAC, or for routed replies the MAC last seen
+ * sending from that IP: a small neighbour table filled on RX), builds the
+ * headers with pkt/ (checksums computed) and queues the descriptor;
+ * tx_flush() puts it on the tx ring and kicks the kernel. What AF_XDP
+ * cannot carry (a routed reply to an address we never heard from, an
+ * interface without a socket) goes through the socket backend that runs
+ * inside this one: its UDP sockets keep 67/4011/69 and the transfer ports
+ * bound (no second DHCP/TFTP server can start here) and the kernel ARPs and
+ * routes for them. Its queues are polled too: frames the classifier passes
+ * (a queue without a socket, an interface that appeared later) still get
+ * served.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/ethtool.h>
+#include <linux/if_xdp.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "iftable.h"
+#include "io.h"
+#include "pkt/pkt.h"
+#include "xdp_loader.h"
+
+#ifndef SOL_XDP
+#define SOL_XDP 283
+#endif
+
+#define XSK_FRAME 4096u /* a page: any frame up to MTU ~3800 fits (copy mode adds 256) */
+/* Entries per ring (= RX chunks = TX chunks), by queues on the interface:
+   2048 (16 MiB of UMEM per socket) for one or two queues, down to 256
+   (2 MiB) from 16 queues on, so a 64-queue NIC pins 128 MiB, not 1 GiB. */
+#define XSK_RING_MAX	2048u
+#define XSK_RING_MIN	256u
+#define XSK_RING_BUDGET 4096u /* per interface, spread over its queues */
+#define XSK_BURST	64u
+#define XSK_PAYLOAD_MAX (XSK_FRAME - BS_PKT_UDP_HEADROOM)
+#define XSK_MAX_QUEUES	BS_XDP_MAX_QUEUES
+
+#define NEIGH_SIZE   4096u /* power of two */
+#define NEIGH_PROBE  8
+#define NEIGH_TTL_MS (120u * 1000)
+
+/* Per queue (socket) counters. */
+enum xq_stat {
+	XQ_RX_PKTS,
+	XQ_RX_BYTES,
+	XQ_RX_VLAN, /* tagged: the classifier is told to pass those */
+	XQ_RX_FILTERED,
+	XQ_TX_PKTS,
+	XQ_TX_BYTES,
+	XQ_TX_NO_FRAME,
+	XQ_TX_RING_FULL,
+	XQ_TX_KICKS,
+	XQ_TX_KICK_ERRORS,
+	XQ_TX_STALLED, /* kicked, the kernel took nothing: left on the ring */
+	XQ_TX_COMPLETED,
+	XQ_FILL_WAKEUPS,
+	XQ_COUNT
+};
+
+static const char *const xq_names[XQ_COUNT] = {
+    [XQ_RX_PKTS] = "rx_pkts",	      [XQ_RX_BYTES] = "rx_bytes",
+    [XQ_RX_VLAN] = "rx_drop_vlan",    [XQ_RX_FILTERED] = "rx_drop_filtered",
+    [XQ_TX_PKTS] = "tx_pkts",	      [XQ_TX_BYTES] = "tx_bytes",
+    [XQ_TX_NO_FRAME] = "tx_no_frame", [XQ_TX_RING_FULL] = "tx_ring_full",
+    [XQ_TX_KICKS] = "tx_kicks",	      [XQ_TX_KICK_ERRORS] = "tx_kick_errors",
+    [XQ_TX_STALLED] = "tx_stalled",   [XQ_TX_COMPLETED] = "cq_completed",
+    [XQ_FILL_WAKEUPS] = "fq_wakeups",
+};
+
+/* Backend-wide counters. */
+enum as_stat {
+	AS_TX_KERNEL,	  /* handed to the socket backend */
+	AS_TX_NEIGH_MISS, /* ... because the routed destination was never seen */
+	AS_TX_COPIED,	  /* payload moved to another socket's UMEM */
+	AS_TX_BAD_COMMIT,
+	AS_TX_NO_BUFFER,
+	AS_TX_DISCARDED,
+	AS_NEIGH_LEARNED,
+	AS_NEIGH_HITS,
+	AS_COUNT
+};
+
+static const char *const as_names[AS_COUNT] = {
+    [AS_TX_KERNEL] = "afxdp_tx_kernel",		[AS_TX_NEIGH_MISS] = "afxdp_tx_neigh_miss",
+    [AS_TX_COPIED] = "afxdp_tx_copied",		[AS_TX_BAD_COMMIT] = "afxdp_tx_bad_commit",
+    [AS_TX_NO_BUFFER] = "afxdp_tx_no_buffer",	[AS_TX_DISCARDED] = "afxdp_tx_discarded",
+    [AS_NEIGH_LEARNED] = "afxdp_neigh_learned", [AS_NEIGH_HITS] = "afxdp_neigh_hits",
+};
+
+/* One mmapped ring. Producer rings (fill, tx): we own *prod; consumer
+   rings (rx, completion): we own *cons. */
+struct ring {
+	uint32_t *prod, *cons, *flags;
+	void *descs;
+	void *map;
+	size_t map_len;
+};
+
+struct xif;
+
+struct xsk {
+	int fd;
+	uint32_t queue;
+	struct xif *xif;
+	uint8_t *umem;
+	struct ring fq, cq, rx, tx;
+	bool zerocopy, need_wakeup, dead;
+	uint32_t ring; /* entries per ring; power of two */
+	size_t umem_len;
+
+	uint64_t *tx_free; /* ring entries */
+	uint32_t ntx_free;
+	struct xdp_desc *pend; /* ring entries: committed, not flushed */
+	uint32_t npend;
+	uint64_t held[XSK_BURST]; /* rx frames of the current burst */
+	uint32_t nheld;
+
+	uint64_t st[XQ_COUNT];
+	uint64_t drops[BS_PKT_VERDICT_COUNT];
+};
+
+/* One served interface: its classifier and its sockets. */
+struct xif {
+	uint32_t ifindex;
+	char name[BS_IO_IFNAMSIZ];
+	struct bs_xdp *xdp;
+	struct xsk *q[XSK_MAX_QUEUES];
+	uint32_t nq;
+	uint32_t addrs[BS_IFTABLE_MAX_ADDRS]; /* the classifier's address filter */
+	unsigned naddrs;
+};
+
+struct neigh {
+	uint32_t ip; /* 0: empty */
+	uint32_t ifindex;
+	uint8_t mac[6];
+	struct xsk *x; /* the socket it was heard on */
+	uint64_t seen_ms;
+};
+
+struct afxdp_io {
+	struct bs_io io; /* must be first */
+	struct bs_tx tx;
+	struct bs_io_config cfg;
+	struct bs_io *sock; /* the socket backend inside */
+	size_t nsockq;
+	struct bs_iftable *ift;
+
+	struct xif *ifs;
+	size_t nifs;
+	struct xsk **xsks; /* queue ids 0..nxsks-1; the socket backend's follow */
+	size_t nxsks;
+
+	struct xsk *cur; /* the socket of the burst being served, or NULL */
+	uint64_t now_ms;
+	/* the buffer alloc() handed out last, not committed yet */
+	struct xsk *pend_x; /* a TX frame of this socket ... */
+	uint64_t pend_addr;
+	uint8_t *pend_buf; /* ... or this buffer of the socket backend */
+	size_t pend_max;
+
+	struct neigh *neigh;
+	uint16_t ip_id;
+	struct bs_ratelimit rl;
+	uint64_t st[AS_COUNT];
+};
+
+static struct afxdp_io *to_afx(struct bs_io *io)
+{
+	return (struct afxdp_io *)io;
+}
+
+static struct afxdp_io *tx_to_afx(struct bs_tx *tx)
+{
+	return (struct afxdp_io *)((uint8_t *)tx - offsetof(struct afxdp_io, tx));
+}
+
+/* ---- rings ---- */
+
+static uint32_t load_acq(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static void store_rel(uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+static uint64_t *fq_slot(struct xsk *x, uint32_t i)
+{
+	return (uint64_t *)x->fq.descs + (i & (x->ring - 1));
+}
+
+static void fq_put(struct xsk *x, const uint64_t *addrs, uint32_t n)
+{
+	uint32_t prod = *x->fq.prod;
+
+	/* The fill ring has room for every RX chunk: never full. */
+	for (uint32_t i = 0; i < n; i++)
+		*fq_slot(x, prod + i) = addrs[i];
+	store_rel(x->fq.prod, prod + n);
+}
+
+/* Completed TX frames back to the free list. */
+static void cq_reap(struct xsk *x)
+{
+	uint32_t cons = *x->cq.cons, prod = load_acq(x->cq.prod);
+	const uint64_t *d = x->cq.descs;
+
+	if (cons == prod)
+		return;
+	for (; cons != prod; cons++)
+		if (x->ntx_free < x->ring)
+			x->tx_free[x->ntx_free++] =
+			    d[cons & (x->ring - 1)] & ~(uint64_t)(XSK_FRAME - 1);
+	x->st[XQ_TX_COMPLETED] += prod - *x->cq.cons;
+	store_rel(x->cq.cons, prod);
+}
+
+static int ring_map(struct xsk *x, struct ring *r, const struct xdp_ring_offset *o,
+		    size_t desc_size, off_t pgoff)
+{
+	r->map_len = o->desc + x->ring * desc_size;
+	r->map =
+	    mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, x->fd, pgoff);
+	if (r->map == MAP_FAILED) {
+		r->map = NULL;
+		return -errno;
+	}
+	r->prod = (uint32_t *)((uint8_t *)r->map + o->producer);
+	r->cons = (uint32_t *)((uint8_t *)r->map + o->consumer);
+	r->flags = (uint32_t *)((uint8_t *)r->map + o->flags);
+	r->descs = (uint8_t *)r->map + o->desc;
+	return 0;
+}
+
+static void xsk_close(struct xsk *x)
+{
+	struct ring *rings[] = {&x->fq, &x->cq, &x->rx, &x->tx};
+
+	if (!x)
+		return;
+	for (size_t i = 0; i < 4; i++)
+		if (rings[i]->map)
+			munmap(rings[i]->map, rings[i]->map_len);
+	if (x->fd >= 0)
+		close(x->fd);
+	if (x->umem)
+		munmap(x->umem, x->umem_len);
+	free(x->tx_free);
+	free(x->pend);
+	free(x);
+}
+
+/*
+ * A socket on (ifindex, queue) with its own UMEM. bind_flags: XDP_COPY or
+ * XDP_ZEROCOPY, with XDP_USE_NEED_WAKEUP. 0 and *out, or -errno.
+ */
+static int xsk_open(uint32_t ifindex, uint32_t queue, uint16_t bind_flags, uint32_t ring,
+		    struct xsk **out)
+{
+	struct xdp_umem_reg mr = {.len = (uint64_t)2 * ring * XSK_FRAME, .chunk_size = XSK_FRAME};
+	struct sockaddr_xdp sxdp = {.sxdp_family = AF_XDP,
+				    .sxdp_ifindex = ifindex,
+				    .sxdp_queue_id = queue,
+				    .sxdp_flags = bind_flags};
+	struct xdp_mmap_offsets off;
+	socklen_t optlen = sizeof(off);
+	int err;
+	struct xsk *x;
+
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	x->fd = -1;
+	x->queue = queue;
+	x->ring = ring;
+	x->umem_len = (size_t)mr.len;
+	x->tx_free = calloc(ring, sizeof(*x->tx_free));
+	x->pend = calloc(ring, sizeof(*x->pend));
+	if (!x->tx_free || !x->pend) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	x->fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (x->fd < 0)
+		goto fail;
+	x->umem = mmap(NULL, mr.len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (x->umem == MAP_FAILED) {
+		x->umem = NULL;
+		goto fail;
+	}
+	mr.addr = (uintptr_t)x->umem;
+	if (setsockopt(x->fd, SOL_XDP, XDP_UMEM_REG, &mr, sizeof(mr)) ||
+	    setsockopt(x->fd, SOL_XDP, XDP_UMEM_FILL_RING, &ring, sizeof(ring)) ||
+	    setsockopt(x->fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, &ring, sizeof(ring)) ||
+	    setsockopt(x->fd, SOL_XDP, XDP_RX_RING, &ring, sizeof(ring)) ||
+	    setsockopt(x->fd, SOL_XDP, XDP_TX_RING, &ring, sizeof(ring)) ||
+	    getsockopt(x->fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &optlen))
+		goto fail;
+	if ((err = ring_map(x, &x->fq, &off.fr, sizeof(uint64_t), XDP_UMEM_PGOFF_FILL_RING)) ||
+	    (err =
+		 ring_map(x, &x->cq, &off.cr, sizeof(uint64_t), XDP_UMEM_PGOFF_COMPLETION_RING)) ||
+	    (err = ring_map(x, &x->rx, &off.rx, sizeof(struct xdp_desc), XDP_PGOFF_RX_RING)) ||
+	    (err = ring_map(x, &x->tx, &off.tx, sizeof(struct xdp_desc), XDP_PGOFF_TX_RING))) {
+		errno = -err;
+		goto fail;
+	}
+	for (uint32_t i = 0; i < ring; i++)
+		*fq_slot(x, i) = (uint64_t)i * XSK_FRAME;
+	store_rel(x->fq.prod, ring);
+	for (uint32_t i = ring; i < 2 * ring; i++)
+		x->tx_free[x->ntx_free++] = (uint64_t)i * XSK_FRAME;
+	sxdp.sxdp_flags |= XDP_USE_NEED_WAKEUP;
+	if (bind(x->fd, (struct sockaddr *)&sxdp, sizeof(sxdp)))
+		goto fail;
+	x->zerocopy = (bind_flags & XDP_ZEROCOPY) != 0;
+	x->need_wakeup = true;
+	*out = x;
+	return 0;
+
+fail:
+	err = -errno;
+	xsk_close(x);
+	return err ? err : -EIO;
+}
+
+/* ---- interfaces ---- */
+
+/* Rx queues: ethtool channels, else /sys/class/net/X/queues/rx-*, else 1. */
+static uint32_t rx_queue_count(int fd, const char *name)
+{
+	struct ethtool_channels ch = {.cmd = ETHTOOL_GCHANNELS};
+	struct ifreq ifr;
+	uint32_t n = 0;
+	char path[128];
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_data = (void *)&ch;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) == 0)
+		n = ch.combined_count + ch.rx_count;
+	if (n == 0)
+		for (; n < XSK_MAX_QUEUES; n++) {
+			snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%u", name, n);
+			if (access(path, F_OK) != 0)
+				break;
+		}
+	if (n == 0)
+		n = 1;
+	return n > XSK_MAX_QUEUES ? XSK_MAX_QUEUES : n;
+}
+
+static uint32_t ring_size(uint32_t nq)
+{
+	uint32_t r = XSK_RING_MAX;
+
+	while (r > XSK_RING_MIN && r * nq > XSK_RING_BUDGET)
+		r /= 2;
+	return r;
+}
+
+/* Software devices never do zero-copy: do not even try. */
+static bool zerocopy_worth_trying(int fd, const char *name)
+{
+	static const char *const sw[] = {"veth",   "bridge", "tun",	"macvlan",
+					 "ipvlan", "vxlan",  "bonding", "802.1Q VLAN Support",
+					 "dummy"};
+	struct ethtool_drvinfo di = {.cmd = ETHTOOL_GDRVINFO};
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_data = (void *)&di;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) != 0)
+		return false;
+	for (size_t i = 0; i < sizeof(sw) / sizeof(sw[0]); i++)
+		if (strcmp(di.driver, sw[i]) == 0)
+			return false;
+	return true;
+}
+
+static void xif_close(struct xif *f)
+{
+	for (uint32_t q = 0; q < f->nq; q++) {
+		if (f->xdp && f->q[q])
+			bs_xdp_clear_xsk(f->xdp, q);
+		xsk_close(f->q[q]);
+		f->q[q] = NULL;
+	}
+	f->nq = 0;
+	bs_xdp_destroy(f->xdp); /* closes the bpf_link: detached */
+	f->xdp = NULL;
+}
+
+static const char *xdp_mode_name(enum bs_xdp_mode m)
+{
+	return m == BS_XDP_MODE_NATIVE ? "native" : m == BS_XDP_MODE_GENERIC ? "generic" : "?";
+}
+
+/* The classifier and a socket per rx queue on interface e. */
+static int xif_open(struct afxdp_io *a, struct xif *f, const struct bs_iface *e)
+{
+	const struct bs_io *sio = a->sock;
+	struct bs_xdp_config xc;
+	uint16_t bind_flags = XDP_COPY;
+	uint32_t nq = rx_queue_count(a->ift->ioctl_fd, e->name);
+	uint32_t ring = ring_size(nq);
+	int err;
+
+	f->ifindex = e->ifindex;
+	snprintf(f->name, sizeof(f->name), "%s", e->name);
+	f->naddrs = e->naddrs;
+	memcpy(f->addrs, e->addrs, sizeof(f->addrs));
+
+	bs_xdp_config_default(&xc);
+	xc.dhcp_port = a->cfg.dhcp ? 67 : 0;
+	xc.pxe_port = a->cfg.dhcp ? 4011 : 0;
+	xc.tftp_port = a->cfg.tftp ? 69 : 0;
+	xc.tftp_lo = sio->tftp_port_lo <= sio->tftp_port_hi ? sio->tftp_port_lo : 0;
+	xc.tftp_hi = sio->tftp_port_lo <= sio->tftp_port_hi ? sio->tftp_port_hi : 0;
+	/* Tagged frames go to the kernel, which hands them to the VLAN device
+	   (serve eth0.100 to serve VLAN 100): replies need no tags then. */
+	xc.vlan_depth = 0;
+	xc.n_queues = nq;
+	xc.server_addrs = f->addrs;
+	xc.n_server_addrs = f->naddrs;
+	xc.log = a->cfg.log;
+	err = bs_xdp_open(&xc, &f->xdp);
+	if (err)
+		return err;
+	err = bs_xdp_attach(f->xdp, (int)e->ifindex, BS_XDP_MODE_AUTO);
+	if (err)
+		return err;
+	if (bs_xdp_mode(f->xdp) == BS_XDP_MODE_NATIVE &&
+	    zerocopy_worth_trying(a->ift->ioctl_fd, e->name))
+		bind_flags = XDP_ZEROCOPY;
+	for (uint32_t q = 0; q < nq; q++) {
+		err = xsk_open(e->ifindex, q, bind_flags, ring, &f->q[q]);
+		if (err && bind_flags == XDP_ZEROCOPY) {
+			bs_logf(a->cfg.log, LOG_INFO, "afxdp: %s: no zero-copy (%s): copy mode",
+				e->name, strerror(-err));
+			bind_flags = XDP_COPY;
+			err = xsk_open(e->ifindex, q, bind_flags, ring, &f->q[q]);
+		}
+		if (err) {
+			bs_logf(a->cfg.log, LOG_ERR, "afxdp: %s queue %u: AF_XDP socket: %s%s",
+				e->name, q, strerror(-err),
+				err == -EPERM ? " (needs root or CAP_NET_RAW + CAP_NET_ADMIN)"
+					      : "");
+			return err;
+		}
+		f->q[q]->xif = f;
+		f->nq = q + 1;
+		err = bs_xdp_set_xsk(f->xdp, q, f->q[q]->fd);
+		if (err)
+			return err;
+	}
+	bs_logf(a->cfg.log, LOG_INFO, "afxdp: %s: XDP %s mode, %u queue(s), %s, %u KiB UMEM each",
+		e->name, xdp_mode_name(bs_xdp_mode(f->xdp)), nq,
+		bind_flags == XDP_ZEROCOPY ? "zero-copy" : "copy mode",
+		2 * ring * (XSK_FRAME / 1024));
+	return 0;
+}
+
+static struct xif *xif_by_index(struct afxdp_io *a, uint32_t ifindex)
+{
+	for (size_t i = 0; i < a->nifs; i++)
+		if (a->ifs[i].ifindex == ifindex)
+			return &a->ifs[i];
+	return NULL;
+}
+
+/* Addresses changed: update the classifier's filter. */
+static void xif_sync_addrs(struct afxdp_io *a, struct xif *f, const struct bs_iface *e)
+{
+	if (e->naddrs == f->naddrs && memcmp(e->addrs, f->addrs, sizeof(f->addrs)) == 0)
+		return;
+	f->naddrs = e->naddrs;
+	memcpy(f->addrs, e->addrs, sizeof(f->addrs));
+	if (bs_xdp_set_server_addrs(f->xdp, f->addrs, f->naddrs) == 0)
+		bs_logf(a->cfg.log, LOG_INFO, "afxdp: %s: %u address(es) now", f->name, f->naddrs);
+}
+
+static void refresh(struct afxdp_io *a, uint64_t now_ms)
+{
+	if (!bs_iftable_maybe_refresh(a->ift, now_ms))
+		return;
+	for (size_t i = 0; i < a->nifs; i++) {
+		struct xif *f = &a->ifs[i];
+		struct bs_iface *e = bs_iftable_by_index(a->ift, f->ifindex);
+
+		if (!e) {
+			/* Gone: the kernel unbound the sockets and the link. */
+			for (uint32_t q = 0; q < f->nq; q++)
+				if (f->q[q])
+					f->q[q]->dead = true;
+			continue;
+		}
+		xif_sync_addrs(a, f, e);
+	}
+}
+
+/* ---- neighbours: routed replies go back where the sender's frames came from ---- */
+
+static uint32_t neigh_hash(uint32_t ip)
+{
+	return (ip * 2654435761u) >> 20;
+}
+
+static void neigh_learn(struct afxdp_io *a, struct xsk *x, uint32_t ip, const uint8_t *mac)
+{
+	struct neigh *victim = NULL;
+	uint32_t h = neigh_hash(ip);
+
+	for (uint32_t i = 0; i < NEIGH_PROBE; i++) {
+		struct neigh *n = &a->neigh[(h + i) & (NEIGH_SIZE - 1)];
+
+		if (n->ip == ip) {
+			victim = n;
+			break;
+		}
+		/* else the first empty slot, else the oldest entry */
+		if (!victim || (victim->ip != 0 && (n->ip == 0 || n->seen_ms < victim->seen_ms)))
+			victim = n;
+	}
+	if (victim->ip != ip)
+		a->st[AS_NEIGH_LEARNED]++;
+	victim->ip = ip;
+	victim->ifindex = x->xif->ifindex;
+	memcpy(victim->mac, mac, 6);
+	victim->x = x;
+	victim->seen_ms = a->now_ms;
+}
+
+static const struct neigh *neigh_find(const struct afxdp_io *a, uint32_t ip)
+{
+	uint32_t h = neigh_hash(ip);
+
+	for (uint32_t i = 0; i < NEIGH_PROBE; i++) {
+		const struct neigh *n = &a->neigh[(h + i) & (NEIGH_SIZE - 1)];
+
+		if (n->ip == ip)
+			return a->now_ms - n->seen_ms <= NEIGH_TTL_MS ? n : NULL;
+	}
+	return NULL;
+}
+
+/* ---- rx ---- */
+
+static unsigned afx_rx_burst(struct bs_io *io, uint32_t queue, struct bs_rx_pkt *pkts, unsigned max,
+			     uint64_t now_ms)
+{
+	struct afxdp_io *a = to_afx(io);
+	const struct xdp_desc *descs;
+	struct bs_iface *e;
+	struct xsk *x;
+	uint32_t cons, avail;
+	unsigned n = 0;
+
+	a->now_ms = now_ms;
+	refresh(a, now_ms);
+	if (queue >= a->nxsks) {
+		a->cur = NULL;
+		return a->sock->ops->rx_burst(a->sock, queue - (uint32_t)a->nxsks, pkts, max,
+					      now_ms);
+	}
+	x = a->xsks[queue];
+	a->cur = x->dead ? NULL : x;
+	if (x->dead || x->nheld)
+		return 0;
+	cons = *x->rx.cons;
+	avail = load_acq(x->rx.prod) - cons;
+	if (max > XSK_BURST)
+		max = XSK_BURST;
+	if (avail > max)
+		avail = max;
+	if (!avail)
+		return 0;
+	descs = x->rx.descs;
+	e = bs_iftable_by_index(a->ift, x->xif->ifindex);
+	for (uint32_t i = 0; i < avail; i++) {
+		const struct xdp_desc *d = &descs[(cons + i) & (x->ring - 1)];
+		struct bs_pkt_udp u;
+		enum bs_pkt_verdict v;
+		struct bs_rx_pkt *p;
+
+		x->held[x->nheld++] = d->addr & ~(uint64_t)(XSK_FRAME - 1);
+		x->st[XQ_RX_PKTS]++;
+		x->st[XQ_RX_BYTES] += d->len;
+		if (d->addr + d->len > x->umem_len) {
+			x->drops[BS_PKT_TRUNC_ETH]++;
+			continue;
+		}
+		v = bs_pkt_parse_eth(x->umem + d->addr, d->len, &u);
+		if (v != BS_PKT_OK) {
+			x->drops[v < BS_PKT_VERDICT_COUNT ? v : BS_PKT_NOT_IPV4]++;
+			continue;
+		}
+		if (u.vlan >= 0) {
+			x->st[XQ_RX_VLAN]++;
+			continue;
+		}
+		if (!e || !e->serve) {
+			x->st[XQ_RX_FILTERED]++;
+			a->ift->refresh_wanted = true;
+			continue;
+		}
+		if (u.src_ip && u.src_ip != 0xffffffffu && bs_iface_on_link(e, u.src_ip) &&
+		    !(u.src_mac[0] & 1))
+			neigh_learn(a, x, u.src_ip, u.src_mac);
+		p = &pkts[n++];
+		memset(&p->meta, 0, sizeof(p->meta));
+		p->meta.ifindex = e->ifindex;
+		p->meta.src_ip = u.src_ip;
+		p->meta.dst_ip = u.dst_ip;
+		p->meta.src_port = u.src_port;
+		p->meta.dst_port = u.dst_port;
+		memcpy(p->meta.src_mac, u.src_mac, 6);
+		p->meta.if_addr = e->addr;
+		p->meta.if_mask = e->mask;
+		p->meta.ifname = e->name;
+		p->data = u.payload;
+		p->len = u.payload_len;
+	}
+	store_rel(x->rx.cons, cons + avail);
+	return n;
+}
+
+static void afx_rx_release(struct bs_io *io, uint32_t queue)
+{
+	struct afxdp_io *a = to_afx(io);
+	struct xsk *x;
+
+	a->cur = NULL;
+	if (queue >= a->nxsks) {
+		a->sock->ops->rx_release(a->sock, queue - (uint32_t)a->nxsks);
+		return;
+	}
+	x = a->xsks[queue];
+	if (!x->nheld)
+		return;
+	fq_put(x, x->held, x->nheld);
+	x->nheld = 0;
+	if (x->need_wakeup && (load_acq(x->fq.flags) & XDP_RING_NEED_WAKEUP)) {
+		x->st[XQ_FILL_WAKEUPS]++;
+		(void)recvfrom(x->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+	}
+}
+
+/* ---- tx ---- */
+
+/* Give back the frame alloc() handed out and nobody committed. */
+static void drop_pending(struct afxdp_io *a)
+{
+	if (a->pend_x)
+		a->pend_x->tx_free[a->pend_x->ntx_free++] = a->pend_addr;
+	a->pend_x = NULL;
+	a->pend_buf = NULL;
+}
+
+static bool take_frame(struct xsk *x, uint64_t *addr)
+{
+	if (!x->ntx_free)
+		cq_reap(x);
+	if (!x->ntx_free) {
+		x->st[XQ_TX_NO_FRAME]++;
+		return false;
+	}
+	*addr = x->tx_free[--x->ntx_free];
+	return true;
+}
+
+static uint8_t *afx_tx_alloc(struct bs_tx *tx, size_t max)
+{
+	struct afxdp_io *a = tx_to_afx(tx);
+	struct xsk *x = a->cur;
+	uint8_t *b;
+
+	drop_pending(a);
+	if (x && !x->dead && max <= XSK_PAYLOAD_MAX && take_frame(x, &a->pend_addr)) {
+		a->pend_x = x;
+		a->pend_max = max;
+		return x->umem + a->pend_addr + BS_PKT_UDP_HEADROOM;
+	}
+	/* No burst context (timers) or no frame: stage it in the socket
+	   backend; commit() moves it into a UMEM frame if AF_XDP can send it. */
+	b = bs_tx_alloc(a->sock->tx, max);
+	if (!b) {
+		a->st[AS_TX_NO_BUFFER]++;
+		return NULL;
+	}
+	a->pend_buf = b;
+	a->pend_max = max;
+	return b;
+}
+
+struct route {
+	struct xsk *x; /* NULL: through the kernel */
+	const struct bs_iface *e;
+	uint8_t dst_mac[6];
+};
+
+static struct xsk *xsk_of(struct afxdp_io *a, uint32_t ifindex, struct xsk *hint)
+{
+	struct xif *f;
+
+	if (hint && !hint->dead && hint->xif->ifindex == ifindex)
+		return hint;
+	f = xif_by_index(a, ifindex);
+	if (!f)
+		return NULL;
+	for (uint32_t q = 0; q < f->nq; q++)
+		if (!f->q[q]->dead)
+			return f->q[q];
+	return NULL;
+}
+
+/* Where a datagram goes; false: the socket backend takes it. */
+static bool route(struct afxdp_io *a, const struct bs_tx_addr *to, size_t len, struct route *r)
+{
+	const struct neigh *n = NULL;
+	uint32_t ifindex = to->ifindex;
+	struct xsk *hint = a->cur;
+
+	/* Bad addresses are the socket backend's to count. */
+	if (to->l2 > BS_TX_L2_UNICAST || to->dst_ip == 0 || to->dst_port == 0 ||
+	    len > XSK_PAYLOAD_MAX)
+		return false;
+	if (to->l2 == BS_TX_ROUTED) {
+		n = neigh_find(a, to->dst_ip);
+		if (!n || (ifindex && ifindex != n->ifindex)) {
+			a->st[AS_TX_NEIGH_MISS]++;
+			return false;
+		}
+		a->st[AS_NEIGH_HITS]++;
+		ifindex = n->ifindex;
+		memcpy(r->dst_mac, n->mac, 6);
+		if (!hint || hint->xif->ifindex != ifindex)
+			hint = n->x;
+	} else if (to->l2 == BS_TX_L2_UNICAST) {
+		memcpy(r->dst_mac, to->dst_mac, 6);
+	} else {
+		memset(r->dst_mac, 0xff, 6);
+	}
+	r->e = bs_iftable_by_index(a->ift, ifindex);
+	if (!r->e || !r->e->ether)
+		return false;
+	r->x = xsk_of(a, ifindex, hint);
+	return r->x != NULL;
+}
+
+/* Hand a committed datagram to the socket backend (copying if staged elsewhere). */
+static void commit_kernel(struct afxdp_io *a, uint8_t *buf, size_t len, const struct bs_tx_addr *to)
+{
+	uint8_t *b = buf;
+
+	if (!a->pend_buf) {
+		b = bs_tx_alloc(a->sock->tx, len);
+		if (!b) {
+			a->st[AS_TX_NO_BUFFER]++;
+			return;
+		}
+		memcpy(b, buf, len);
+	}
+	bs_tx_commit(a->sock->tx, b, len, to);
+	a->st[AS_TX_KERNEL]++;
+}
+
+static void afx_tx_commit(struct bs_tx *tx, uint8_t *buf, size_t len, const struct bs_tx_addr *to)
+{
+	struct afxdp_io *a = tx_to_afx(tx);
+	struct bs_pkt_hdr h = {0};
+	struct route r;
+	struct xsk *x;
+	uint64_t addr;
+	uint8_t *frame;
+	size_t flen;
+
+	if ((!a->pend_x && !a->pend_buf) || len > a->pend_max ||
+	    (a->pend_x && buf != a->pend_x->umem + a->pend_addr + BS_PKT_UDP_HEADROOM) ||
+	    (a->pend_buf && buf != a->pend_buf)) {
+		a->st[AS_TX_BAD_COMMIT]++;
+		return;
+	}
+	if (!route(a, to, len, &r)) {
+		commit_kernel(a, buf, len, to);
+		drop_pending(a);
+		return;
+	}
+	x = r.x;
+	if (a->pend_x == x) {
+		addr = a->pend_addr;
+		a->pend_x = NULL;
+	} else {
+		if (!take_frame(x, &addr)) {
+			drop_pending(a);
+			return;
+		}
+		memcpy(x->umem + addr + BS_PKT_UDP_HEADROOM, buf, len);
+		a->st[AS_TX_COPIED]++;
+		drop_pending(a); /* a staged socket-backend buffer is reclaimed by it */
+	}
+	a->pend_buf = NULL;
+	if (x->npend >= x->ring) {
+		x->st[XQ_TX_RING_FULL]++;
+		x->tx_free[x->ntx_free++] = addr;
+		return;
+	}
+	frame = x->umem + addr;
+	memcpy(h.src_mac, r.e->mac, 6);
+	memcpy(h.dst_mac, r.dst_mac, 6);
+	h.src_ip = to->src_ip ? to->src_ip : r.e->addr;
+	h.dst_ip = to->dst_ip;
+	h.src_port = to->src_port;
+	h.dst_port = to->dst_port;
+	h.ip_id = a->ip_id++;
+	flen = bs_pkt_build_udp(frame, &h, len);
+	x->pend[x->npend].addr = addr;
+	x->pend[x->npend].len = (uint32_t)flen;
+	x->pend[x->npend].options = 0;
+	x->npend++;
+}
+
+/* Descriptors onto the tx ring, then make the kernel send them. */
+static unsigned xsk_flush(struct afxdp_io *a, struct xsk *x)
+{
+	struct xdp_desc *ring = x->tx.descs;
+	uint32_t prod = *x->tx.prod, room, n;
+
+	cq_reap(x);
+	if (!x->npend && load_acq(x->tx.cons) == prod)
+		return 0;
+	room = x->ring - (prod - load_acq(x->tx.cons));
+	n = x->npend < room ? x->npend : room;
+	for (uint32_t i = 0; i < n; i++) {
+		ring[(prod + i) & (x->ring - 1)] = x->pend[i];
+		x->st[XQ_TX_BYTES] += x->pend[i].len;
+	}
+	for (uint32_t i = n; i < x->npend; i++) {
+		x->st[XQ_TX_RING_FULL]++;
+		x->tx_free[x->ntx_free++] = x->pend[i].addr;
+	}
+	x->npend = 0;
+	prod += n;
+	store_rel(x->tx.prod, prod);
+	x->st[XQ_TX_PKTS] += n;
+
+	/* Copy mode sends at most 32 frames per sendto(): loop while it
+	   makes progress. Zero-copy: one kick, the driver does the rest. */
+	for (int tries = 0; tries < 256; tries++) {
+		uint32_t before = load_acq(x->tx.cons);
+
+		if (before == prod)
+			break;
+		if (x->need_wakeup && !(load_acq(x->tx.flags) & XDP_RING_NEED_WAKEUP))
+			break;
+		x->st[XQ_TX_KICKS]++;
+		if (sendto(x->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 && errno != EAGAIN &&
+		    errno != EBUSY && errno != ENOBUFS && errno != EINTR) {
+			x->st[XQ_TX_KICK_ERRORS]++;
+			if (errno == ENXIO || errno == ENETDOWN || errno == ENODEV) {
+				x->dead = true;
+				a->ift->refresh_wanted = true;
+			}
+			if (bs_ratelimit_ok(&a->rl, a->now_ms, 5))
+				bs_logf(a->cfg.log, LOG_WARNING, "afxdp: %s queue %u: sendto: %s",
+					x->xif->name, x->queue, strerror(errno));
+			break;
+		}
+		if (x->zerocopy)
+			break;
+		if (load_acq(x->tx.cons) == before) {
+			x->st[XQ_TX_STALLED]++;
+			break;
+		}
+	}
+	cq_reap(x);
+	return n;
+}
+
+static unsigned afx_tx_flush(struct bs_io *io, uint64_t now_ms)
+{
+	struct afxdp_io *a = to_afx(io);
+	unsigned sent = 0;
+
+	a->now_ms = now_ms;
+	drop_pending(a);
+	for (size_t i = 0; i < a->nxsks; i++)
+		sent += xsk_flush(a, a->xsks[i]);
+	return sent + a->sock->ops->tx_flush(a->sock, now_ms);
+}
+
+static void afx_tx_discard(struct bs_io *io)
+{
+	struct afxdp_io *a = to_afx(io);
+
+	drop_pending(a);
+	for (size_t i = 0; i < a->nxsks; i++) {
+		struct xsk *x = a->xsks[i];
+
+		a->st[AS_TX_DISCARDED] += x->npend;
+		for (uint32_t k = 0; k < x->npend; k++)
+			x->tx_free[x->ntx_free++] = x->pend[k].addr;
+		x->npend = 0;
+	}
+	a->sock->ops->tx_discard(a->sock);
+}
+
+/* ---- lifecycle ---- */
+
+static size_t afx_queues(struct bs_io *io, struct bs_io_queue *out, size_t max)
+{
+	struct afxdp_io *a = to_afx(io);
+	size_t n = 0, ns;
+
+	if (!out)
+		return a->nxsks + a->nsockq;
+	for (; n < a->nxsks && n < max; n++) {
+		out[n].fd = a->xsks[n]->fd;
+		out[n].queue = (uint32_t)n;
+	}
+	/* The socket backend's queues, renumbered after ours. */
+	if (n < max) {
+		ns = a->sock->ops->queues(a->sock, out + n, max - n);
+		for (size_t i = 0; i < ns; i++)
+			out[n + i].queue += (uint32_t)a->nxsks;
+		n += ns;
+	}
+	return n;
+}
+
+static void afx_maintain(struct bs_io *io, uint64_t now_ms)
+{
+	struct afxdp_io *a = to_afx(io);
+
+	a->now_ms = now_ms;
+	refresh(a, now_ms);
+	/* Frames a stalled kick left on a tx ring go out now (nothing new
+	   is committed between bursts, so this only kicks and reaps). */
+	for (size_t i = 0; i < a->nxsks; i++)
+		if (!a->xsks[i]->dead)
+			xsk_flush(a, a->xsks[i]);
+	a->sock->ops->maintain(a->sock, now_ms);
+}
+
+struct prefixed {
+	bs_stat_fn fn;
+	void *arg;
+	const char *prefix;
+};
+
+static void prefixed_stat(void *arg, const char *name, uint64_t value)
+{
+	const struct prefixed *p = arg;
+	char full[128];
+
+	snprintf(full, sizeof(full), "%s%s", p->prefix, name);
+	p->fn(p->arg, full, value);
+}
+
+static void xsk_stats(const struct xsk *x, bs_stat_fn fn, void *arg)
+{
+	struct xdp_statistics ks;
+	socklen_t len = sizeof(ks);
+	char name[96];
+
+	for (int i = 0; i < XQ_COUNT; i++)
+		fn(arg, xq_names[i], x->st[i]);
+	for (int v = 1; v < BS_PKT_VERDICT_COUNT; v++) {
+		snprintf(name, sizeof(name), "rx_drop_%s",
+			 bs_pkt_verdict_name((enum bs_pkt_verdict)v));
+		fn(arg, name, x->drops[v]);
+	}
+	fn(arg, "fq_level", *x->fq.prod - load_acq(x->fq.cons));
+	fn(arg, "tx_free_frames", x->ntx_free);
+	memset(&ks, 0, sizeof(ks));
+	if (x->fd >= 0 && getsockopt(x->fd, SOL_XDP, XDP_STATISTICS, &ks, &len) == 0) {
+		fn(arg, "k_rx_dropped", ks.rx_dropped);
+		fn(arg, "k_rx_invalid_descs", ks.rx_invalid_descs);
+		fn(arg, "k_tx_invalid_descs", ks.tx_invalid_descs);
+		fn(arg, "k_rx_ring_full", ks.rx_ring_full);
+		fn(arg, "k_fq_empty_descs", ks.rx_fill_ring_empty_descs);
+		fn(arg, "k_tx_ring_empty_descs", ks.tx_ring_empty_descs);
+	}
+}
+
+static void afx_stats_foreach(const struct bs_io *io, bs_stat_fn fn, void *arg)
+{
+	const struct afxdp_io *a = (const struct afxdp_io *)io;
+	char prefix[64];
+	struct prefixed p = {.fn = fn, .arg = arg, .prefix = prefix};
+
+	for (int i = 0; i < AS_COUNT; i++)
+		fn(arg, as_names[i], a->st[i]);
+	for (size_t i = 0; i < a->nifs; i++) {
+		const struct xif *f = &a->ifs[i];
+
+		snprintf(prefix, sizeof(prefix), "afxdp_%s_", f->name);
+		bs_xdp_stats_foreach(f->xdp, prefixed_stat, &p);
+		for (uint32_t q = 0; q < f->nq; q++) {
+			snprintf(prefix, sizeof(prefix), "afxdp_%s_q%u_", f->name, q);
+			xsk_stats(f->q[q], prefixed_stat, &p);
+		}
+	}
+	a->sock->ops->stats_foreach(a->sock, fn, arg);
+}
+
+static void afx_close(struct bs_io *io)
+{
+	struct afxdp_io *a = to_afx(io);
+
+	for (size_t i = 0; i < a->nifs; i++)
+		xif_close(&a->ifs[i]);
+	if (a->sock)
+		a->sock->ops->close(a->sock);
+	bs_iftable_free(a->ift);
+	free(a->ifs);
+	free(a->xsks);
+	free(a->neigh);
+	free(a);
+}
+
+static int afx_open(const struct bs_io_config *cfg, struct bs_io **out)
+{
+	struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
+	struct afxdp_io *a;
+	size_t nserve = 0, nx = 0;
+	int err;
+
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->io.ops = &bs_io_afxdp_ops;
+	a->io.tx = &a->tx;
+	a->tx.alloc = afx_tx_alloc;
+	a->tx.commit = afx_tx_commit;
+	a->cfg = *cfg;
+
+	/* Ports first: a busy port is the clearest error there is. */
+	err = bs_io_sock_ops.open(cfg, &a->sock);
+	if (err) {
+		a->sock = NULL;
+		goto fail;
+	}
+	a->nsockq = a->sock->ops->queues(a->sock, NULL, 0);
+	a->io.tftp_port_lo = a->sock->tftp_port_lo;
+	a->io.tftp_port_hi = a->sock->tftp_port_hi;
+	a->ift = bs_iftable_new(cfg);
+	a->neigh = calloc(NEIGH_SIZE, sizeof(*a->neigh));
+	if (!a->ift || !a->neigh) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	/* UMEM is pinned memory; root has CAP_IPC_LOCK anyway, so a refusal
+	   (hard limit) is not fatal: registration says if it really is. */
+	(void)setrlimit(RLIMIT_MEMLOCK, &rl);
+
+	for (size_t i = 0; i < a->ift->n; i++)
+		if (a->ift->ifs[i].ifindex && a->ift->ifs[i].serve && !a->ift->ifs[i].loopback)
+			nserve++;
+	if (!nserve) {
+		bs_logf(cfg->log, LOG_ERR, "afxdp: no interface to attach to (yet)");
+		err = -ENODEV;
+		goto fail;
+	}
+	a->ifs = calloc(nserve, sizeof(*a->ifs));
+	if (!a->ifs) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < a->ift->n; i++) {
+		const struct bs_iface *e = &a->ift->ifs[i];
+
+		if (!e->ifindex || !e->serve || e->loopback)
+			continue;
+		if (!e->ether) {
+			/* tun, wireguard, ...: no frames to build; its sockets serve it. */
+			bs_logf(cfg->log, LOG_NOTICE,
+				"afxdp: %s is not Ethernet: served through kernel sockets",
+				e->name);
+			continue;
+		}
+		err = xif_open(a, &a->ifs[a->nifs++], e);
+		if (err)
+			goto fail;
+		nx += a->ifs[a->nifs - 1].nq;
+	}
+	if (!nx) {
+		bs_logf(cfg->log, LOG_ERR, "afxdp: no Ethernet interface to attach to");
+		err = -ENODEV;
+		goto fail;
+	}
+	a->xsks = calloc(nx, sizeof(*a->xsks));
+	if (!a->xsks) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < a->nifs; i++)
+		for (uint32_t q = 0; q < a->ifs[i].nq; q++)
+			a->xsks[a->nxsks++] = a->ifs[i].q[q];
+	/* A TFTP block must fit one UMEM frame. */
+	a->io.min_mtu = a->sock->min_mtu;
+	if (a->io.min_mtu > XSK_FRAME - BS_ETH_HLEN)
+		a->io.min_mtu = XSK_FRAME - BS_ETH_HLEN;
+	*out = &a->io;
+	return 0;
+
+fail:
+	afx_close(&a->io);
+	return err < 0 ? err : -EIO;
+}
+
+const struct bs_io_ops bs_io_afxdp_ops = {
+    .name = "afxdp",
+    .open = afx_open,
+    .close = afx_close,
+    .queues = afx_queues,
+    .rx_burst = afx_rx_burst,
+    .rx_release = afx_rx_release,
+    .tx_flush = afx_tx_flush,
+    .tx_discard = afx_tx_discard,
+    .maintain = afx_maintain,
+    .stats_foreach = afx_stats_foreach,
+};

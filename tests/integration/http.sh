@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# integration: the HTTP boot server against curl (and a raw-socket
+# slowloris) over veth, client in its own namespace:
+#   whole file byte-identical, Range (first bytes, middle, suffix,
+#   open-ended, unsatisfiable -> 416), HEAD, keep-alive (one connection
+#   for two URLs), ETag -> 304, 404, 405, traversal (/../, %2e%2e, %2f)
+#   never serving a byte from outside the root, a slowloris while curl
+#   still gets its file quickly (and the trickling heads get 408), a file
+#   replaced by rename() during a slow (rate-limited reader) download (old or new file,
+#   whole), counters on SIGUSR1.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/netns.sh"
+bs_init http
+bs_require curl /usr/bin/python3 cmp
+
+bs_ns SRV srv
+bs_ns CLI cli
+bs_veth "$SRV" s0 "$CLI" c0
+bs_addr "$SRV" s0 10.231.240.1/24
+bs_addr "$CLI" c0 10.231.240.2/24
+
+root=$BS_TMP/root
+mkdir -p "$root/sub"
+head -c $((6 * 1024 * 1024 + 123)) /dev/urandom >"$root/big.bin"
+echo "hello" >"$root/sub/small.txt"
+echo "TOPSECRET-outside-the-root" >"$BS_TMP/secret.txt"
+head -c $((4 * 1024 * 1024)) /dev/urandom >"$BS_TMP/v1"
+head -c $((3 * 1024 * 1024 + 7)) /dev/urandom >"$BS_TMP/v2"
+cp "$BS_TMP/v1" "$root/swap.bin"
+size=$(stat -c %s "$root/big.bin")
+
+conf=$BS_TMP/server.conf
+cat >"$conf" <<CONF
+interface=s0
+port=0
+dhcp-range=10.231.240.100,10.231.240.150,255.255.255.0,1h
+dhcp-leasefile=$BS_TMP/leases
+tftp-root=$root
+http-port=8080
+http-timeout=3
+pid-file=$BS_TMP/server.pid
+CONF
+bs_start_server "$SRV" "$conf"
+for _ in $(seq 50); do
+  ip netns exec "$SRV" ss -Hltn 2>/dev/null | grep -q ':8080 ' && break
+  sleep 0.1
+done
+ip netns exec "$SRV" ss -Hltn | grep -q ':8080 ' || bs_fail "nothing listens on TCP 8080"
+
+U=http://10.231.240.1:8080
+c() { ip netns exec "$CLI" curl -sS --max-time 20 "$@"; }
+code() { c -o /dev/null -w '%{http_code}' "$@"; }
+
+# whole file
+c -o "$BS_TMP/got" "$U/big.bin"
+bs_check "GET whole file byte-identical ($size bytes)" cmp -s "$root/big.bin" "$BS_TMP/got"
+c -o "$BS_TMP/got" "$U/sub/small.txt?mac=52:54:00:00:00:01"
+bs_check "query string ignored" cmp -s "$root/sub/small.txt" "$BS_TMP/got"
+
+# ranges
+rng() { # NAME RANGE OFFSET LENGTH
+  local st
+  st=$(c -o "$BS_TMP/r" -w '%{http_code}' -r "$2" "$U/big.bin")
+  [ "$st" = 206 ] || bs_fail "range $1 ($2): status $st, want 206"
+  dd if="$root/big.bin" of="$BS_TMP/want" iflag=skip_bytes,count_bytes skip="$3" count="$4" status=none
+  bs_check "range $1 ($2)" cmp -s "$BS_TMP/want" "$BS_TMP/r"
+}
+rng "first bytes" 0-99 0 100
+rng middle 1000000-1999999 1000000 1000000
+rng suffix -500 $((size - 500)) 500
+rng open-ended $((size - 1000))- $((size - 1000)) 1000
+hdr=$(c -D - -o /dev/null -H "Range: bytes=$size-" "$U/big.bin" | tr -d '\r')
+echo "$hdr" | grep -q '^HTTP/1.1 416' || bs_fail "unsatisfiable range: $hdr"
+echo "$hdr" | grep -qi "^Content-Range: bytes \*/$size$" || bs_fail "416 without Content-Range: $hdr"
+bs_log "ok: unsatisfiable range -> 416, Content-Range: bytes */$size"
+st=$(c -o "$BS_TMP/r" -w '%{http_code}' -r 0-1,5-6 "$U/big.bin")
+[ "$st" = 200 ] && cmp -s "$root/big.bin" "$BS_TMP/r" || bs_fail "multi-range: $st, want the whole file"
+bs_log "ok: multi-range -> 200 whole file"
+
+# HEAD
+hdr=$(c -I "$U/big.bin" | tr -d '\r')
+echo "$hdr" | grep -qi "^Content-Length: $size$" || bs_fail "HEAD Content-Length: $hdr"
+echo "$hdr" | grep -qi '^ETag: "' || bs_fail "HEAD ETag: $hdr"
+echo "$hdr" | grep -qi '^Last-Modified: ' || bs_fail "HEAD Last-Modified: $hdr"
+n=$(c -I -o /dev/null -w '%{size_download}' "$U/big.bin")
+[ "$n" = 0 ] || bs_fail "HEAD sent $n body bytes"
+bs_log "ok: HEAD: headers, no body"
+
+# keep-alive: two URLs, one connection
+nc=$(c -o /dev/null -o /dev/null -w '%{num_connects}\n' "$U/sub/small.txt" "$U/big.bin" |
+  awk '{ s += $1 } END { print s }')
+[ "$nc" = 1 ] || bs_fail "keep-alive: $nc connections for 2 URLs"
+bs_log "ok: keep-alive: 2 URLs over 1 connection"
+nc=$(c -0 -o /dev/null -o /dev/null -w '%{num_connects}\n' "$U/sub/small.txt" "$U/sub/small.txt" |
+  awk '{ s += $1 } END { print s }')
+[ "$nc" = 2 ] || bs_fail "HTTP/1.0 without keep-alive: $nc connections, want 2"
+
+# conditional
+etag=$(echo "$hdr" | sed -n 's/^[Ee][Tt][Aa][Gg]: //p')
+st=$(code -H "If-None-Match: $etag" "$U/big.bin")
+[ "$st" = 304 ] || bs_fail "If-None-Match $etag: $st, want 304"
+lm=$(echo "$hdr" | sed -n 's/^[Ll]ast-[Mm]odified: //p')
+st=$(code -H "If-Modified-Since: $lm" "$U/big.bin")
+[ "$st" = 304 ] || bs_fail "If-Modified-Since $lm: $st, want 304"
+st=$(code -H 'If-None-Match: "other"' "$U/big.bin")
+[ "$st" = 200 ] || bs_fail "If-None-Match other: $st, want 200"
+bs_log "ok: ETag / Last-Modified -> 304"
+
+# errors
+st=$(code "$U/nope.bin"); [ "$st" = 404 ] || bs_fail "missing file: $st"
+st=$(code "$U/sub"); [ "$st" = 404 ] || bs_fail "directory: $st"
+hdr=$(c -D - -o /dev/null -X POST -d x "$U/big.bin" | tr -d '\r')
+echo "$hdr" | grep -q '^HTTP/1.1 405' && echo "$hdr" | grep -qi '^Allow: GET, HEAD' ||
+  bs_fail "POST: $hdr"
+bs_log "ok: 404, 405 + Allow"
+for p in '/../secret.txt' '/%2e%2e/secret.txt' '/%2e%2e%2fsecret.txt' '/sub/../../secret.txt' \
+  '/%2e%2e%2fetc/passwd' '/..%2f..%2fetc/passwd' '//etc/passwd' '/sub/%2e%2e/%2e%2e/secret.txt'; do
+  st=$(c --path-as-is -o "$BS_TMP/t" -w '%{http_code}' "$U$p")
+  case $st in 400 | 403 | 404) ;; *) bs_fail "traversal $p: status $st" ;; esac
+  if grep -q -e TOPSECRET -e 'root:' "$BS_TMP/t"; then bs_fail "traversal $p served the file"; fi
+done
+bs_log "ok: traversal attempts: 403/404, never the file"
+st=$(printf 'GET /sub/small.txt%%00 HTTP/1.1\r\nHost: x\r\n\r\n' |
+  ip netns exec "$CLI" /usr/bin/python3 -c '
+import socket, sys
+s = socket.create_connection(("10.231.240.1", 8080), timeout=5)
+s.sendall(sys.stdin.buffer.read())
+print(s.recv(100).split(b" ")[1].decode())')
+[ "$st" = 400 ] || bs_fail "%00: $st, want 400"
+
+# slowloris: 60 connections trickling head bytes; curl must still be fast,
+# the trickling heads must end in 408 (http-timeout=3)
+cat >"$BS_TMP/slowloris.py" <<'PY'
+import socket, sys, time
+n, dur = int(sys.argv[1]), float(sys.argv[2])
+socks = []
+for i in range(n):
+    s = socket.create_connection(("10.231.240.1", 8080), timeout=5)
+    s.sendall(b"GET /big.bin HTTP/1.1\r\n")
+    socks.append(s)
+t0 = time.time()
+got408 = closed = 0
+while time.time() - t0 < dur and socks:
+    for s in list(socks):
+        try:
+            s.sendall(b"X-a: b\r\n")
+        except OSError:
+            socks.remove(s); closed += 1
+    time.sleep(0.5)
+    for s in list(socks):
+        s.setblocking(False)
+        try:
+            d = s.recv(200)
+            if b" 408 " in d:
+                got408 += 1
+            socks.remove(s); closed += 1
+        except BlockingIOError:
+            pass
+        except OSError:
+            socks.remove(s); closed += 1
+        s.setblocking(True)
+print("408", got408, "closed", closed, "open", len(socks))
+PY
+bs_bg "$BS_TMP/slowloris.out" ip netns exec "$CLI" /usr/bin/python3 "$BS_TMP/slowloris.py" 60 7
+slow_pid=$BS_LAST_PID
+sleep 1
+t0=$(date +%s.%N)
+c -o "$BS_TMP/got" "$U/big.bin"
+t=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+cmp -s "$root/big.bin" "$BS_TMP/got" || bs_fail "GET during slowloris: wrong content"
+awk -v t="$t" 'BEGIN { exit !(t < 2.0) }' || bs_fail "GET during slowloris took ${t}s"
+bs_log "ok: GET during a 60-connection slowloris: ${t}s"
+wait "$slow_pid" || true
+out=$(cat "$BS_TMP/slowloris.out")
+bs_log "slowloris: $out"
+echo "$out" | awk '{ exit !($2 == 60 && $6 == 0) }' || bs_fail "slowloris heads not all answered 408: $out"
+bs_log "ok: all 60 trickling heads got 408 within the head timeout"
+
+# replace by rename during a rate-limited download: old or new, whole.
+# The slow reader is a small socket buffer read at ~1 MB/s (curl 7.88's
+# --limit-rate let this download finish at full speed here: the kernel's
+# buffers took the whole file before curl began to throttle).
+cat >"$BS_TMP/slowget.py" <<'PY'
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32768)
+s.connect(("10.231.240.1", 8080))
+s.sendall(b"GET /swap.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+data = b""
+while True:
+    d = s.recv(32768)
+    if not d:
+        break
+    data += d
+    time.sleep(0.03)
+head, _, body = data.partition(b"\r\n\r\n")
+length = [int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0]
+assert len(body) == length, (len(body), length)
+open(sys.argv[1], "wb").write(body)
+PY
+bs_bg "$BS_TMP/slowget.log" ip netns exec "$CLI" timeout 60 /usr/bin/python3 "$BS_TMP/slowget.py" "$BS_TMP/slow"
+slow_pid=$BS_LAST_PID
+sleep 1.5
+cp "$BS_TMP/v2" "$root/.swap.tmp" && mv "$root/.swap.tmp" "$root/swap.bin"
+kill -0 "$slow_pid" 2>/dev/null || bs_fail "the slow download ended before the rename: not a test: $(cat "$BS_TMP/slowget.log")"
+bs_log "renamed swap.bin while the slow download runs"
+wait "$slow_pid" || bs_fail "slow download failed: $(cat "$BS_TMP/slowget.log")"
+if cmp -s "$BS_TMP/slow" "$BS_TMP/v1"; then
+  bs_log "ok: download across rename(): the old file, whole"
+elif cmp -s "$BS_TMP/slow" "$BS_TMP/v2"; then
+  bs_log "ok: download across rename(): the new file, whole"
+else
+  bs_fail "download across rename(): neither the old nor the new file ($(stat -c %s "$BS_TMP/slow") bytes)"
+fi
+c -o "$BS_TMP/got" "$U/swap.bin"
+bs_check "after rename(): new requests get the new file" cmp -s "$BS_TMP/v2" "$BS_TMP/got"
+
+# counters
+kill -USR1 "$BS_SERVER_PID"
+bs_wait_log "$BS_SERVER_LOG" 'http_status_2xx=[1-9]' 5 || bs_fail "no http counters on SIGUSR1"
+bs_log "stats: $(grep -o 'http_[a-z_0-9]*=[0-9]*' "$BS_SERVER_LOG" | tail -n 11 | tr '\n' ' ')"
+bs_pass
