@@ -232,7 +232,7 @@ static struct bs_config *cfg_new(void)
 	snprintf(cfg->tftp_root, sizeof(cfg->tftp_root), "/var/lib/tftpboot");
 	snprintf(cfg->backend, sizeof(cfg->backend), "auto");
 	cfg->tftp = (struct tftp_config){
-	    .max_transfers = 50,
+	    .max_transfers = 1024,
 	    .port_lo = 50000,
 	    .port_hi = 50063,
 	    .timeout_ms = 1000,

@@ -443,8 +443,19 @@ static enum tftp_verdict on_rrq(struct tftp_server *srv, const struct bs_udp_met
 		return TFTP_OK;
 	}
 	if (srv->xt.active >= srv->cfg.max_transfers) {
+		/*
+		 * No ERROR here: PXE firmware gives up on an ERROR packet, but it
+		 * retransmits an unanswered RRQ. In a boot storm silence turns
+		 * overload into a short delay instead of a failed boot (seen with
+		 * the storm harness: clients whose next RRQ overtook the final ACK
+		 * of their previous file got "too many transfers" and failed).
+		 */
 		srv->stats[ST_BUSY]++;
-		send_error(srv, tx, meta, port, TFTP_ERR_UNDEF, "too many transfers");
+		if (log_ok(srv, LOG_WARNING, now_ms))
+			bs_logf(&srv->log, LOG_WARNING,
+				"tftp-max (%u transfers) reached: request dropped, the client "
+				"will retry; raise tftp-max if this persists",
+				srv->cfg.max_transfers);
 		return TFTP_OK;
 	}
 	if (nlen == 0) {

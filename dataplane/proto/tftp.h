@@ -42,7 +42,7 @@ struct tftp_files {
  * by the client's address and port).
  */
 struct tftp_config {
-	uint32_t max_transfers;	   /* tftp-max, default 50 (dnsmasq's); capped at 2^20 */
+	uint32_t max_transfers;	   /* tftp-max, default 1024; capped at 2^20 */
 	uint16_t port_lo, port_hi; /* tftp-port-range: transfer (server) ports, inclusive */
 	uint32_t timeout_ms;	   /* first retransmit timeout unless the client asks; 1000 */
 	uint32_t max_retries;	   /* retransmits of one packet before giving up; 5 */
@@ -105,7 +105,8 @@ size_t tftp_active_transfers(const struct tftp_server *srv);
  * tftp_err_notfound, tftp_err_access (errors 1 and 2 sent),
  * tftp_err_illegal (4), tftp_err_option (8), tftp_refused_path (names
  * refused: too long, control characters, outside the root), tftp_malformed,
- * tftp_unknown_tid, tftp_busy (error 0 "too many transfers"),
+ * tftp_unknown_tid, tftp_busy (RRQ dropped at tftp-max: no ERROR, so the
+ * client retries),
  * tftp_no_buffer; and the gauge tftp_active.
  */
 void tftp_stats_foreach(const struct tftp_server *srv, bs_stat_fn fn, void *arg);

@@ -36,5 +36,5 @@ bs_wait_udp "$SRV" 69
 
 bs_qemu_boot bios_pxelinux "$SRV" tap0 52:54:00:e7:0a:01 bios-pxelinux "$TIMEOUT" bios ||
   bs_fail "no marker within ${TIMEOUT}s"
-grep -qi '52:54:00:e7:0a:01' "$BS_TMP/leases" && bs_log "ok: lease recorded for the guest"
+bs_check "lease recorded for the guest" grep -qi '52:54:00:e7:0a:01' "$BS_TMP/leases"
 bs_pass

@@ -925,7 +925,7 @@ static void test_cmdline(void)
 		CU_ASSERT_EQUAL(run_argv(a, &cfg, &d, out, sizeof(out)), 0);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
 		CU_ASSERT_EQUAL(cfg->policy->lease_max, 1000);
-		CU_ASSERT_EQUAL(cfg->tftp.max_transfers, 50);
+		CU_ASSERT_EQUAL(cfg->tftp.max_transfers, 1024);
 		CU_ASSERT_EQUAL(cfg->tftp.port_lo, 50000);
 		CU_ASSERT_EQUAL(cfg->tftp.port_hi, 50063);
 		CU_ASSERT_EQUAL(cfg->tftp.timeout_ms, 1000);
