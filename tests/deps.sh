@@ -18,6 +18,8 @@ TEST_PKGS=(
   qemu-system-x86 seabios ipxe-qemu ovmf pxelinux syslinux-common syslinux-efi ipxe
   systemd-boot-efi binutils cpio gzip file
   tcpdump tshark python3-scapy curl
+  # the boot-storm report's plot (bench/storm/summarize.py)
+  gnuplot-nox
 )
 PKGS=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
 

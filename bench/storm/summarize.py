@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Side-by-side table, combined JSON and PNG of bootstorm-storm runs.
+
+    summarize.py OUTDIR NAME=REPORT.json:CPU_SECONDS [NAME=...]
+
+Prints one table (clients done / failed, time until all done, p50/p99 per
+phase, TFTP MB/s until the last client was done, server CPU seconds and CPU
+seconds per GiB served, retransmissions, ratios against the last server
+named; a time ratio only when both served every client), writes
+OUTDIR/storm-compare.json and OUTDIR/storm-compare.png (clients done over
+time, one line per server; gnuplot, or matplotlib when gnuplot is absent).
+Only the standard library is needed for the table and the JSON.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+REQUIRED = ("clients", "done", "failed", "all_done_s", "phases_ms", "failures",
+            "retransmissions", "timeline", "counters")
+
+
+def load(arg):
+    name, rest = arg.split("=", 1)
+    path, cpu = rest.rsplit(":", 1)
+    with open(path) as f:
+        rep = json.load(f)
+    for k in REQUIRED:
+        if k not in rep:
+            raise SystemExit(f"{path}: missing key {k}")
+    rep["server_cpu_s"] = float(cpu)
+    return name, rep
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}x" if a and b else "n/a"
+
+
+def table(runs):
+    base = runs[-1][1]
+    cfg = base["config"]
+    print(f"boot storm: {base['clients']} clients, files {cfg['files']}, "
+          f"blksize {cfg['blksize']}, windowsize {cfg['windowsize']}, rate "
+          f"{'all at once' if not cfg['rate'] else cfg['rate']}")
+    hdr = ("server", "done", "failed", "first/all done s", "DHCP p50/p99 ms",
+           "loader p50/p99 ms", "kern+initrd p50/p99 ms", "TFTP MB/s", "CPU s",
+           "CPU s/GiB", "retx", "time vs " + runs[-1][0], "MB/s vs " + runs[-1][0],
+           "CPU/GiB vs " + runs[-1][0])
+
+    def mbps(r):  # TFTP payload over the time until the last client was done
+        return r["counters"]["tftp_bytes"] / 1e6 / r["all_done_s"] if r["all_done_s"] else 0
+
+    def cpu_gib(r):
+        gib = r["counters"]["tftp_bytes"] / 2**30
+        return r["server_cpu_s"] / gib if gib else 0
+
+    base_complete = base["done"] == base["clients"]
+    rows = []
+    for name, r in runs:
+        ph = r["phases_ms"]
+        retx = sum(r["retransmissions"].values())
+        complete = r["done"] == r["clients"]
+        rows.append((
+            name, str(r["done"]), str(r["failed"]),
+            f"{r.get('first_done_s', 0):.2f}/{r['all_done_s']:.2f}" + ("" if complete else "*"),
+            f"{ph['dhcp']['p50']:.0f}/{ph['dhcp']['p99']:.0f}",
+            f"{ph['loader']['p50']:.0f}/{ph['loader']['p99']:.0f}",
+            f"{ph['kernel_initrd']['p50']:.0f}/{ph['kernel_initrd']['p99']:.0f}",
+            f"{mbps(r):.1f}", f"{r['server_cpu_s']:.2f}", f"{cpu_gib(r):.2f}", str(retx),
+            # time until all were done: only when both served everyone
+            ratio(r["all_done_s"], base["all_done_s"]) if complete and base_complete
+            else "n/a",
+            ratio(mbps(r), mbps(base)),
+            ratio(cpu_gib(r), cpu_gib(base)),
+        ))
+    w = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(hdr)]
+    print("  ".join(h.rjust(w[i]) if i else h.ljust(w[i]) for i, h in enumerate(hdr)))
+    for row in rows:
+        print("  ".join(c.rjust(w[i]) if i else c.ljust(w[i]) for i, c in enumerate(row)))
+    if any(r["done"] != r["clients"] for _, r in runs):
+        print("* not every client finished: the time is that of the last one that did")
+    for name, r in runs:
+        f = {k: v for k, v in r["failures"].items() if v}
+        if f:
+            print(f"{name} failures: " + ", ".join(f"{k} {v}" for k, v in f.items()))
+
+
+def plot(runs, png):
+    if shutil.which("gnuplot"):
+        d = os.path.dirname(png)
+        cmds = ["set terminal png size 900,540",
+                f"set output '{png}'",
+                "set title 'Boot storm: clients done over time'",
+                "set xlabel 'seconds since the first DISCOVER'",
+                "set ylabel 'clients done'", "set key left top", "set grid"]
+        plots = []
+        for name, r in runs:
+            dat = os.path.join(d, f"timeline-{name}.dat")
+            with open(dat, "w") as f:
+                f.write("# t_s tftp_MBps done done_total\n")
+                for row in r["timeline"]:
+                    f.write(" ".join(str(x) for x in row) + "\n")
+            plots.append(f"'{dat}' using 1:4 with lines lw 2 title '{name}'")
+        cmds.append("plot " + ", ".join(plots))
+        subprocess.run(["gnuplot"], input="\n".join(cmds) + "\n", text=True, check=True)
+        return True
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("no gnuplot and no matplotlib: PNG skipped", file=sys.stderr)
+        return False
+    fig, ax = plt.subplots(figsize=(9, 5.4))
+    for name, r in runs:
+        ax.plot([x[0] for x in r["timeline"]], [x[3] for x in r["timeline"]], label=name)
+    ax.set_xlabel("seconds since the first DISCOVER")
+    ax.set_ylabel("clients done")
+    ax.set_title("Boot storm: clients done over time")
+    ax.grid(True)
+    ax.legend()
+    fig.savefig(png)
+    return True
+
+
+def main():
+    if len(sys.argv) < 3:
+        raise SystemExit(__doc__)
+    out = sys.argv[1]
+    runs = [load(a) for a in sys.argv[2:]]
+    table(runs)
+    with open(os.path.join(out, "storm-compare.json"), "w") as f:
+        json.dump({"servers": {n: r for n, r in runs}}, f, indent=1)
+    png = os.path.join(out, "storm-compare.png")
+    if plot(runs, png):
+        print(f"wrote {png} and {os.path.join(out, 'storm-compare.json')}")
+
+
+if __name__ == "__main__":
+    main()
