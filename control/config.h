@@ -14,6 +14,7 @@
 
 #include "../dataplane/proto/policy.h"
 #include "../dataplane/proto/tftp.h"
+#include "../dataplane/proto/ipxe_script.h"
 
 enum bs_diag_level { BS_DIAG_NOTE, BS_DIAG_WARNING, BS_DIAG_ERROR };
 
@@ -33,6 +34,8 @@ struct bs_diags {
 
 /* A file of garbage must not cost unbounded memory in diagnostics. */
 #define BS_DIAGS_MAX 1000
+
+#define BS_CONTROL_SOCKET_DEFAULT "/run/bootstorm.sock"
 
 #define BS_MAX_IFACES 16
 #define BS_MAX_LISTEN 16
@@ -72,6 +75,16 @@ struct bs_config {
 	char http_root[256];	 /* http-root; "" = tftp-root */
 	uint32_t http_max_conns; /* http-max-conns; 0 = 1024 */
 	uint32_t http_timeout;	 /* http-timeout, seconds; 0 = 30 */
+
+	/* Operator control socket (not in dnsmasq; docs/control.md). */
+	char control_socket[108]; /* control-socket; "" = BS_CONTROL_SOCKET_DEFAULT */
+	char control_group[64];	  /* control-group; "" = none (mode 0600) */
+	uint32_t metrics_addr;	 /* metrics-address=ADDR:PORT (host order) */
+	uint16_t metrics_port;	 /* 0: /metrics on http-port */
+	/* ipxe-boot=: GET /boot.ipxe scripts, first match wins */
+#define BS_MAX_IPXE_BOOTS 32
+	struct ipxe_boot ipxe_boots[BS_MAX_IPXE_BOOTS];
+	unsigned nipxe_boots;
 
 	/* Where some settings were written, for bs_config_check_environment()'s
 	   diagnostics (file names point into the policy's string pool). */

@@ -783,6 +783,122 @@ static void d_http_timeout(struct cfg_ctx *c, struct cfg_field *f, size_t n)
 		c->cfg->http_timeout = (uint32_t)v;
 }
 
+static void d_metrics_address(struct cfg_ctx *c, struct cfg_field *f, size_t n)
+{
+	char buf[64], *colon;
+	uint64_t port;
+	uint32_t ip;
+
+	if (n != 1 || strlen(f[0].s) >= sizeof(buf) || !strchr(f[0].s, ':')) {
+		cfg_err(c, "expected ADDRESS:PORT (0.0.0.0:PORT = all addresses)");
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%s", f[0].s);
+	colon = strrchr(buf, ':');
+	*colon = '\0';
+	if (cfg_ip_field(c, buf, "metrics address", &ip) ||
+	    cfg_num_field(c, colon + 1, "metrics port", 1, 65535, &port))
+		return;
+	c->cfg->metrics_addr = ip;
+	c->cfg->metrics_port = (uint16_t)port;
+}
+
+static void d_ipxe_boot(struct cfg_ctx *c, struct cfg_field *f, size_t n)
+{
+	const char *syntax = cfg_directive_find("ipxe-boot")->syntax;
+	struct ipxe_boot b = {.origin = {c->file, c->line}, .kind = IPXE_BOOT_KERNEL};
+	int i = cfg_parse_tags(c, f, n, &b.match, NULL);
+	bool kernel = false;
+
+	if (i < 0)
+		return;
+	if ((size_t)i >= n) {
+		cfg_err(c, "expected %s", syntax);
+		return;
+	}
+	if (c->cfg->nipxe_boots >= BS_MAX_IPXE_BOOTS) {
+		cfg_err(c, "more than %d ipxe-boot lines", BS_MAX_IPXE_BOOTS);
+		return;
+	}
+	if (strcmp(f[i].s, "local") == 0 || strncmp(f[i].s, "chain=", 6) == 0) {
+		if ((size_t)i + 1 != n) {
+			cfg_err(c, "unexpected field \"%s\" after \"%s\" (expected %s)", f[i + 1].s,
+				f[i].s, syntax);
+			return;
+		}
+		if (f[i].s[0] == 'l') {
+			b.kind = IPXE_BOOT_LOCAL;
+		} else {
+			b.kind = IPXE_BOOT_CHAIN;
+			if (!f[i].s[6]) {
+				cfg_err(c, "chain= needs a URL or path");
+				return;
+			}
+			if (cfg_str_field(c, f[i].s + 6, "chain URL", b.kernel, sizeof(b.kernel)))
+				return;
+		}
+		goto store;
+	}
+	for (; (size_t)i < n; i++) {
+		const char *v = f[i].s;
+
+		if (strncmp(v, "kernel=", 7) == 0 && v[7]) {
+			if (kernel) {
+				cfg_err(c, "two kernel= fields");
+				return;
+			}
+			kernel = true;
+			if (cfg_str_field(c, v + 7, "kernel", b.kernel, sizeof(b.kernel)))
+				return;
+		} else if (strncmp(v, "initrd=", 7) == 0 && v[7]) {
+			if (b.ninitrd == IPXE_MAX_INITRDS) {
+				cfg_err(c, "more than %d initrd= fields", IPXE_MAX_INITRDS);
+				return;
+			}
+			if (cfg_str_field(c, v + 7, "initrd", b.initrd[b.ninitrd++],
+					  sizeof(b.initrd[0])))
+				return;
+		} else if (strncmp(v, "cmdline=", 8) == 0) {
+			/* spaces need no quotes; a comma does: "cmdline=a,b" */
+			if (cfg_str_field(c, v + 8, "cmdline", b.cmdline, sizeof(b.cmdline)))
+				return;
+		} else {
+			cfg_err(c, "unexpected field \"%s\" (expected %s)", v, syntax);
+			return;
+		}
+	}
+	if (!kernel) {
+		cfg_err(c, "no kernel= field (expected %s)", syntax);
+		return;
+	}
+store:
+	c->cfg->ipxe_boots[c->cfg->nipxe_boots++] = b;
+}
+
+/* ---- control socket (not in dnsmasq) ----------------------------------- */
+
+static void d_control_socket(struct cfg_ctx *c, struct cfg_field *f, size_t n)
+{
+	if (one_path(c, f, n, c->cfg->control_socket, sizeof(c->cfg->control_socket)))
+		return;
+	if (c->cfg->control_socket[0] != '/')
+		cfg_err(c, "\"%s\" is not an absolute path (expected e.g. %s)",
+			c->cfg->control_socket, BS_CONTROL_SOCKET_DEFAULT);
+}
+
+static void d_control_group(struct cfg_ctx *c, struct cfg_field *f, size_t n)
+{
+	const char *s = n == 1 ? f[0].s : "";
+
+	if (n != 1 || !*s ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789_.-") != strlen(s)) {
+		cfg_err(c, "expected one group name (letters, digits, _ . -)");
+		return;
+	}
+	cfg_str_field(c, s, "group name", c->cfg->control_group, sizeof(c->cfg->control_group));
+}
+
 /* ---- the table -------------------------------------------------------- */
 
 #define TAGS "[tag:T,..]"
@@ -825,6 +941,11 @@ const struct cfg_directive cfg_directives[] = {
     {"http-root", CFG_ARG_REQ, d_http_root, "DIRECTORY", 0},
     {"http-max-conns", CFG_ARG_REQ, d_http_max_conns, "NUMBER", 0},
     {"http-timeout", CFG_ARG_REQ, d_http_timeout, "SECONDS", 0},
+    {"control-socket", CFG_ARG_REQ, d_control_socket, "PATH", 0},
+    {"control-group", CFG_ARG_REQ, d_control_group, "GROUP", 0},
+    {"metrics-address", CFG_ARG_REQ, d_metrics_address, "ADDRESS:PORT", 0},
+    {"ipxe-boot", CFG_ARG_REQ, d_ipxe_boot,
+     TAGS "kernel=PATH[,initrd=PATH..][,cmdline=TEXT] or " TAGS "local or " TAGS "chain=URL", 0},
 };
 
 const size_t cfg_ndirectives = BS_ARRAY_SIZE(cfg_directives);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "control/config.h"
+#include "control/ctl.h"
 #include "control/leasefile.h"
 #include "io/io.h"
 #include "proto/dhcp.h"
@@ -29,6 +30,7 @@
    including it. */
 #include "cache.h"
 #include "http_server.h"
+#include "proto/ipxe_script.h"
 
 #define EXIT_CONFIG  1
 #define EXIT_RUNTIME 2
@@ -74,6 +76,8 @@ struct app {
 	struct bs_io *io;
 	struct io_log io_log;
 	struct bs_worker *worker;
+	struct bs_ctl *ctl; /* control-socket */
+	struct bs_ctl_env ctl_env;
 	bool pid_written;
 };
 
@@ -158,7 +162,9 @@ static void app_reload(void *arg)
 	if (ncfg->http_port != a->cfg->http_port || ncfg->http_addr != a->cfg->http_addr ||
 	    strcmp(ncfg->http_root, a->cfg->http_root) != 0 ||
 	    ncfg->http_max_conns != a->cfg->http_max_conns ||
-	    ncfg->http_timeout != a->cfg->http_timeout)
+	    ncfg->http_timeout != a->cfg->http_timeout ||
+	    ncfg->metrics_addr != a->cfg->metrics_addr ||
+	    ncfg->metrics_port != a->cfg->metrics_port)
 		bs_logf(&a->log, LOG_WARNING, "reload: HTTP settings changed: they need a restart");
 	if (strcmp(ncfg->backend, a->cfg->backend) != 0)
 		bs_logf(&a->log, LOG_WARNING, "reload: backend changes need a restart");
@@ -379,6 +385,60 @@ static int open_io(struct app *a, struct bs_io_config *ic)
 	return err;
 }
 
+struct stat_prefix {
+	bs_stat_fn fn;
+	void *arg;
+};
+
+static void http_cache_stat(void *arg, const char *name, uint64_t value)
+{
+	const struct stat_prefix *p = arg;
+	char full[96];
+
+	snprintf(full, sizeof(full), "http_%s", name);
+	p->fn(p->arg, full, value);
+}
+
+/* GET /metrics: the worker's walk over every module, plus lease counts and
+   http-root's cache when it is not TFTP's (then named http_cache_*). */
+static void app_stats(void *arg, bs_stat_fn fn, void *fnarg)
+{
+	struct app *a = arg;
+	struct stat_prefix p = {fn, fnarg};
+
+	if (a->worker)
+		bs_worker_stats_all(a->worker, fn, fnarg);
+	if (a->http_cache) {
+		if (a->cache)
+			bs_cache_stats_foreach(a->http_cache, http_cache_stat, &p);
+		else
+			bs_cache_stats_foreach(a->http_cache, fn, fnarg);
+	}
+	if (a->leases)
+		fn(fnarg, "leases", lease_count(a->leases));
+}
+
+/* GET /boot.ipxe: the client's tags are its dhcp-host entry's (+ known);
+   the live config, so a reload changes the scripts. */
+static size_t app_ipxe_script(void *arg, const uint8_t *mac, const char *host, size_t host_len,
+			      char *out, size_t cap)
+{
+	struct app *a = arg;
+	const struct bs_config *cfg = a->live ? a->live : a->cfg;
+	const struct bs_policy *p = cfg->policy;
+	bs_tagset tags = 0;
+
+	if (!cfg->nipxe_boots)
+		return 0;
+	for (size_t i = 0; mac && i < p->nhosts; i++)
+		if (memcmp(p->hosts[i].mac, mac, 6) == 0) {
+			tags = p->hosts[i].set | (1ull << BS_TAG_KNOWN);
+			break;
+		}
+	return ipxe_render(ipxe_select(cfg->ipxe_boots, cfg->nipxe_boots, tags), host, host_len,
+			   out, cap);
+}
+
 /* HTTP boot server: http-root (default tftp-root) through the image
    cache, the TFTP server's own cache when both roots are the same. */
 static int open_http(struct app *a)
@@ -392,6 +452,12 @@ static int open_http(struct app *a)
 	    .timeout_ms = cfg->http_timeout * 1000,
 	    .cache = a->cache,
 	    .log = &a->log,
+	    .stats = app_stats,
+	    .stats_arg = a,
+	    .metrics_addr = cfg->metrics_addr,
+	    .metrics_port = cfg->metrics_port,
+	    .ipxe_script = app_ipxe_script,
+	    .ipxe_arg = a,
 	};
 	int err;
 
@@ -412,6 +478,8 @@ static int open_http(struct app *a)
 		return -err;
 	}
 	bs_logf(&a->log, LOG_INFO, "HTTP on port %u, root %s", cfg->http_port, root);
+	if (cfg->metrics_port)
+		bs_logf(&a->log, LOG_INFO, "metrics on port %u", cfg->metrics_port);
 	return 0;
 }
 
@@ -463,6 +531,8 @@ static int open_all(struct app *a)
 		err = open_http(a);
 		if (err < 0)
 			return err;
+	} else if (cfg->metrics_port) {
+		bs_logf(&a->log, LOG_WARNING, "metrics-address needs http-port: no /metrics");
 	}
 	return 0;
 }
@@ -494,12 +564,75 @@ static int open_worker(struct app *a)
 		bs_logf(&a->log, LOG_ERR, "worker: %s", strerror(errno));
 		return err ? err : -ENOMEM;
 	}
+	if (a->ctl) {
+		struct bs_worker_fd f = {bs_ctl_fd(a->ctl), bs_ctl_ready, bs_ctl_tick, a->ctl};
+
+		err = bs_worker_add_fd(a->worker, &f);
+		if (err < 0) {
+			bs_logf(&a->log, LOG_ERR, "worker: control socket: %s", strerror(-err));
+			return err;
+		}
+	}
 	return 0;
+}
+
+/* ---- control socket (control/ctl.c) ---- */
+
+static int ctl_sync(void *arg, time_t now)
+{
+	struct app *a = arg;
+
+	return a->lf ? leasefile_sync(a->lf, a->leases, now) : 0;
+}
+
+static void ctl_reload(void *arg)
+{
+	struct app *a = arg;
+
+	if (a->worker)
+		bs_worker_reload(a->worker);
+}
+
+/*
+ * Before daemonizing, so that a control-socket= that cannot be created
+ * stops start-up on the terminal. The default path (and no group) is best
+ * effort: a server that cannot have it (another one runs, no write access
+ * to /run) still serves, and says so.
+ */
+static int open_ctl(struct app *a)
+{
+	const char *path =
+	    a->cfg->control_socket[0] ? a->cfg->control_socket : BS_CONTROL_SOCKET_DEFAULT;
+	bool required;
+	int err;
+
+	a->ctl_env = (struct bs_ctl_env){
+	    .version = "0.1.0",
+	    .backend = a->io->ops->name,
+	    .conf_path = a->conf_path,
+	    .started = time(NULL),
+	    .leases = a->leases,
+	    .live = &a->live,
+	    .arg = a,
+	    .sync_leases = ctl_sync,
+	    .reload = ctl_reload,
+	    .stats = app_stats,
+	};
+	/* Naming the socket or its group makes it required. */
+	required = a->cfg->control_socket[0] || a->cfg->control_group[0];
+	err = bs_ctl_open(path, a->cfg->control_group, required, &a->ctl_env, &a->log, &a->ctl);
+	if (err < 0 && !required) {
+		bs_logf(&a->log, LOG_WARNING,
+			"running without a control socket (control-socket=PATH names another)");
+		return 0;
+	}
+	return err;
 }
 
 static void close_all(struct app *a)
 {
 	bs_worker_free(a->worker);
+	bs_ctl_close(a->ctl);  /* removes the socket file */
 	bs_http_free(a->http); /* before the caches its connections hold */
 	if (a->http_cache)
 		bs_cache_free(a->http_cache);
@@ -685,7 +818,7 @@ int main(int argc, char **argv)
 	if (a->cfg->conf_file[0] && !realpath(a->cfg->conf_file, a->conf_path))
 		snprintf(a->conf_path, sizeof(a->conf_path), "%s", a->cfg->conf_file);
 
-	if (setup_logging(a) < 0 || open_all(a) < 0) {
+	if (setup_logging(a) < 0 || open_all(a) < 0 || open_ctl(a) < 0) {
 		close_all(a);
 		return EXIT_RUNTIME;
 	}

@@ -50,6 +50,7 @@
 
 #include "cache.h"
 #include "proto/http.h"
+#include "proto/ipxe_script.h"
 
 #define HTTP_IN_CAP	   (HTTP_HEADER_MAX + 1024) /* > the head limit: 431 fits */
 #define HTTP_HEAD_CAP	   1024
@@ -61,6 +62,7 @@
 #define HTTP_TICK_MS	   250
 #define HTTP_DEF_MAX_CONNS 1024
 #define HTTP_DEF_TIMEOUT   30000
+#define HTTP_SCRIPT_CAP	   8192 /* an iPXE script */
 
 enum conn_state { CS_READ, CS_WRITE, CS_LINGER };
 
@@ -75,15 +77,18 @@ enum http_stat {
 	HS_BYTES,
 	HS_TIMEOUTS,
 	HS_ERRORS,
+	HS_METRICS,
+	HS_IPXE,
 	HS_COUNT
 };
 
 static const char *const hs_names[HS_COUNT] = {
-    [HS_ACCEPTED] = "http_conns_accepted", [HS_REJECTED] = "http_conns_rejected",
-    [HS_REQUESTS] = "http_requests",	   [HS_2XX] = "http_status_2xx",
-    [HS_3XX] = "http_status_3xx",	   [HS_4XX] = "http_status_4xx",
-    [HS_5XX] = "http_status_5xx",	   [HS_BYTES] = "http_bytes_sent",
-    [HS_TIMEOUTS] = "http_timeouts",	   [HS_ERRORS] = "http_errors",
+    [HS_ACCEPTED] = "http_conns_accepted",  [HS_REJECTED] = "http_conns_rejected",
+    [HS_REQUESTS] = "http_requests",	    [HS_2XX] = "http_status_2xx",
+    [HS_3XX] = "http_status_3xx",	    [HS_4XX] = "http_status_4xx",
+    [HS_5XX] = "http_status_5xx",	    [HS_BYTES] = "http_bytes_sent",
+    [HS_TIMEOUTS] = "http_timeouts",	    [HS_ERRORS] = "http_errors",
+    [HS_METRICS] = "http_metrics_requests", [HS_IPXE] = "http_ipxe_scripts",
 };
 
 struct conn {
@@ -95,6 +100,10 @@ struct conn {
 	uint16_t port;
 	uint64_t deadline; /* absolute ms */
 	bool close_after;
+	bool metrics_only; /* accepted on the metrics listener */
+	/* a generated answer (metrics, iPXE script): head + body, malloc'd;
+	   sent instead of head[] */
+	char *dyn;
 
 	/* the response being written */
 	char head[HTTP_HEAD_CAP]; /* head, plus the body of error answers */
@@ -115,6 +124,7 @@ struct conn {
 struct bs_http {
 	struct bs_http_config cfg;
 	int epfd, lfd;
+	int mfd;	    /* metrics listener, -1: none */
 	struct conn *conns; /* list of all connections */
 	uint32_t nconns;
 	uint64_t next_tick;
@@ -144,6 +154,7 @@ static void conn_close(struct bs_http *h, struct conn *c)
 {
 	if (c->file)
 		bs_cache_put(h->cfg.cache, c->file);
+	free(c->dyn);
 	/* close() removes it from the epoll set (we never dup the fd) */
 	close(c->fd);
 	if (c->prev)
@@ -219,6 +230,97 @@ static int errno_status(int err)
 	}
 }
 
+/* A generated answer: head and body in one malloc'd buffer (c->dyn). */
+static void answer_dynamic(struct bs_http *h, struct conn *c, bool keep, bool is_head,
+			   const char *type, const char *body, size_t len)
+{
+	struct http_resp r = {
+	    .status = 200,
+	    .keep_alive = keep,
+	    .content_length = len,
+	    .content_type = type,
+	    .now = wall_now(),
+	};
+	size_t n;
+
+	c->dyn = malloc(512 + len);
+	if (!c->dyn) {
+		answer_error(h, c, 500, false, is_head);
+		return;
+	}
+	n = http_build_head(&r, c->dyn, 512);
+	if (!is_head) {
+		memcpy(c->dyn + n, body, len);
+		n += len;
+	}
+	c->head_len = n;
+	c->head_off = 0;
+	c->status = 200;
+	c->is_head = is_head;
+	c->body_len = is_head ? 0 : len;
+	c->close_after = !keep;
+}
+
+static void answer_metrics(struct bs_http *h, struct conn *c, bool keep, bool is_head)
+{
+	struct http_metrics m = {0};
+
+	h->st[HS_METRICS]++;
+	/* the provider's walk includes this server's counters */
+	h->cfg.stats(h->cfg.stats_arg, http_metrics_add, &m);
+	if (m.err || !m.buf)
+		answer_error(h, c, 500, false, is_head);
+	else
+		answer_dynamic(h, c, keep, is_head, "text/plain; version=0.0.4; charset=utf-8",
+			       m.buf, m.len);
+	http_metrics_free(&m);
+}
+
+/* true when answered; false: no script, serve /boot.ipxe as a file */
+static bool answer_ipxe(struct bs_http *h, struct conn *c, const struct http_req *q, bool keep,
+			bool is_head)
+{
+	char script[HTTP_SCRIPT_CAP], local[32];
+	const char *host = q->host;
+	size_t host_len = q->host_len, n;
+	uint8_t mac[6];
+	bool has_mac = ipxe_query_mac(q->query, q->query_len, mac) == 0;
+
+	if (!host_len) {
+		/* HTTP/1.0 without Host: the address the client reached */
+		struct sockaddr_in sa;
+		socklen_t sl = sizeof(sa);
+		char ip[16];
+
+		if (getsockname(c->fd, (struct sockaddr *)&sa, &sl) == 0) {
+			ip_str(ntohl(sa.sin_addr.s_addr), ip);
+			snprintf(local, sizeof(local), "%s:%u", ip, ntohs(sa.sin_port));
+			host = local;
+			host_len = strlen(local);
+		}
+	}
+	n = h->cfg.ipxe_script(h->cfg.ipxe_arg, has_mac ? mac : NULL, host, host_len, script,
+			       sizeof(script));
+	if (!n || n >= sizeof(script))
+		return false;
+	h->st[HS_IPXE]++;
+	if (!h->cfg.log || h->cfg.log->max_prio >= LOG_DEBUG) {
+		char ip[16], who[24] = "no mac";
+		const char *nl = memchr(script, '\n', n);
+		const char *what = nl && (size_t)(nl - script) + 1 < n ? nl + 1 : "";
+
+		ip_str(c->ip, ip);
+		if (has_mac)
+			snprintf(who, sizeof(who), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
+				 mac[2], mac[3], mac[4], mac[5]);
+		/* the script's first command: kernel, chain, exit, echo */
+		bs_logf(h->cfg.log, LOG_DEBUG, "http: %s:%u: boot.ipxe for %s: %.*s", ip, c->port,
+			who, (int)strcspn(what, " \n"), what);
+	}
+	answer_dynamic(h, c, keep, is_head, "text/plain; charset=utf-8", script, n);
+	return true;
+}
+
 /* Build the answer to one parsed request into c (state becomes WRITE). */
 static void answer(struct bs_http *h, struct conn *c, const struct http_req *q)
 {
@@ -243,6 +345,18 @@ static void answer(struct bs_http *h, struct conn *c, const struct http_req *q)
 		answer_error(h, c, q->status, keep, is_head);
 		return;
 	}
+	if (h->cfg.stats && strcmp(q->path, "/metrics") == 0 &&
+	    (c->metrics_only || !h->cfg.metrics_port)) {
+		answer_metrics(h, c, keep, is_head);
+		return;
+	}
+	if (c->metrics_only) {
+		answer_error(h, c, 404, keep, is_head);
+		return;
+	}
+	if (h->cfg.ipxe_script && strcmp(q->path, "/boot.ipxe") == 0 &&
+	    answer_ipxe(h, c, q, keep, is_head))
+		return;
 	/* "/" is the HTTP root: the rest is relative to the cache's root. */
 	err = q->path_len > 1 ? bs_cache_get(h->cfg.cache, q->path + 1, q->path_len - 1, &f)
 			      : -ENOENT;
@@ -315,8 +429,10 @@ static bool conn_write(struct bs_http *h, struct conn *c, uint64_t now)
 	uint64_t budget = HTTP_SEND_BUDGET;
 	bool progress = false;
 
+	const char *hb = c->dyn ? c->dyn : c->head;
+
 	while (c->head_off < c->head_len) {
-		ssize_t n = send(c->fd, c->head + c->head_off, c->head_len - c->head_off,
+		ssize_t n = send(c->fd, hb + c->head_off, c->head_len - c->head_off,
 				 MSG_NOSIGNAL | (c->file ? MSG_MORE : 0));
 
 		if (n < 0) {
@@ -366,6 +482,8 @@ static bool conn_write(struct bs_http *h, struct conn *c, uint64_t now)
 		bs_cache_put(h->cfg.cache, c->file);
 		c->file = NULL;
 	}
+	free(c->dyn);
+	c->dyn = NULL;
 	log_done(h, c);
 	if (c->close_after)
 		return start_linger(h, c, now);
@@ -458,12 +576,12 @@ static const char resp_503[] = "HTTP/1.1 503 Service Unavailable\r\nServer: boot
 static const char resp_408[] = "HTTP/1.1 408 Request Timeout\r\nServer: bootstorm\r\n"
 			       "Content-Length: 0\r\nConnection: close\r\n\r\n";
 
-static void do_accept(struct bs_http *h, uint64_t now)
+static void do_accept(struct bs_http *h, int lfd, uint64_t now)
 {
 	for (int i = 0; i < HTTP_ACCEPT_BURST; i++) {
 		struct sockaddr_in sa;
 		socklen_t sl = sizeof(sa);
-		int fd = accept4(h->lfd, (struct sockaddr *)&sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(lfd, (struct sockaddr *)&sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct epoll_event ev;
 		struct conn *c;
 		int one = 1;
@@ -499,6 +617,7 @@ static void do_accept(struct bs_http *h, uint64_t now)
 			continue;
 		}
 		c->fd = fd;
+		c->metrics_only = lfd == h->mfd;
 		c->ip = ntohl(sa.sin_addr.s_addr);
 		c->port = ntohs(sa.sin_port);
 		c->state = CS_READ;
@@ -530,7 +649,11 @@ void bs_http_run(struct bs_http *h, uint64_t now_ms)
 		struct conn *c = ev[i].data.ptr;
 
 		if (!c) {
-			do_accept(h, now_ms);
+			do_accept(h, h->lfd, now_ms);
+			continue;
+		}
+		if ((void *)c == (void *)h) {
+			do_accept(h, h->mfd, now_ms);
 			continue;
 		}
 		switch (c->state) {
@@ -611,7 +734,7 @@ struct bs_http *bs_http_new(const struct bs_http_config *cfg)
 	if (!h)
 		return NULL;
 	h->cfg = *cfg;
-	h->epfd = h->lfd = -1;
+	h->epfd = h->lfd = h->mfd = -1;
 	if (!h->cfg.max_conns)
 		h->cfg.max_conns = HTTP_DEF_MAX_CONNS;
 	if (!h->cfg.timeout_ms)
@@ -631,11 +754,26 @@ struct bs_http *bs_http_new(const struct bs_http_config *cfg)
 		goto fail;
 	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->lfd, &ev) < 0)
 		goto fail;
+	if (cfg->metrics_port && cfg->stats) {
+		h->mfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (h->mfd < 0)
+			goto fail;
+		setsockopt(h->mfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		sa.sin_port = htons(cfg->metrics_port);
+		sa.sin_addr.s_addr = htonl(cfg->metrics_addr);
+		if (bind(h->mfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(h->mfd, 64) < 0)
+			goto fail;
+		ev.data.ptr = h; /* tells the metrics listener from the boot one */
+		if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->mfd, &ev) < 0)
+			goto fail;
+	}
 	h->next_tick = UINT64_MAX;
 	return h;
 
 fail:
 	err = errno;
+	if (h->mfd >= 0)
+		close(h->mfd);
 	if (h->lfd >= 0)
 		close(h->lfd);
 	if (h->epfd >= 0)
@@ -652,6 +790,8 @@ void bs_http_free(struct bs_http *h)
 	while (h->conns)
 		conn_close(h, h->conns);
 	close(h->lfd);
+	if (h->mfd >= 0)
+		close(h->mfd);
 	close(h->epfd);
 	free(h);
 }

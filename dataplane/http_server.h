@@ -31,6 +31,23 @@ struct bs_http_config {
 	uint32_t timeout_ms;
 	struct bs_cache *cache; /* borrowed; paths are relative to its root */
 	const struct bs_log *log;
+
+	/* GET /metrics (Prometheus text format): stats(stats_arg, fn, fnarg)
+	   calls fn once per counter of the process. NULL: no /metrics. */
+	void (*stats)(void *arg, bs_stat_fn fn, void *fnarg);
+	void *stats_arg;
+	/* metrics_port != 0: /metrics only on its own listener
+	   (metrics_addr:metrics_port, host order), which serves nothing
+	   else; 0: /metrics on the boot port. */
+	uint32_t metrics_addr;
+	uint16_t metrics_port;
+
+	/* GET /boot.ipxe[?mac=..]: the script into out (mac NULL: none or
+	   malformed; host: where relative paths point). Returns its length;
+	   0: no script (then /boot.ipxe is a file like any other). NULL: off. */
+	size_t (*ipxe_script)(void *arg, const uint8_t *mac, const char *host, size_t host_len,
+			      char *out, size_t cap);
+	void *ipxe_arg;
 };
 
 /* Listening socket bound and listening. NULL + errno (EADDRINUSE ...). */
@@ -52,7 +69,8 @@ void bs_http_tick(struct bs_http *h, uint64_t now_ms);
 /*
  * http_conns_accepted, http_conns_active, http_conns_rejected (503),
  * http_requests, http_status_2xx/3xx/4xx/5xx, http_bytes_sent (bodies),
- * http_timeouts, http_errors (socket errors).
+ * http_timeouts, http_errors (socket errors), http_metrics_requests,
+ * http_ipxe_scripts.
  */
 void bs_http_stats_foreach(const struct bs_http *h, bs_stat_fn fn, void *arg);
 

@@ -10,6 +10,8 @@
  *   HTTP (its own epoll fd, one entry here): bs_http_run when ready,
  *                          bs_http_tick when its deadline is due
  *   signals:               stop / reload / log stats
+ *   extra fds:             bs_worker_add_fd() (the control socket): ready()
+ *                          when readable, tick() once a second
  *
  * Group commit falls out of the batching: all lease changes of a burst go
  * to disk with one sync, and the burst's replies leave only after it.
@@ -37,6 +39,7 @@
 #define WORKER_MAINTAIN_MS     1000
 #define WORKER_SIGNAL_ID       UINT32_MAX
 #define WORKER_HTTP_ID	       (UINT32_MAX - 1)
+#define WORKER_EXTRA_ID	       (UINT32_MAX - 2) /* - index: bs_worker_add_fd() */
 
 enum worker_stat {
 	WS_RX_PKTS,
@@ -88,6 +91,8 @@ struct bs_worker {
 	bool running;
 	struct bs_ratelimit rl;
 	struct worker_stats st;
+	struct bs_worker_fd extra[BS_WORKER_MAX_FDS];
+	unsigned nextra;
 	struct bs_rx_pkt pkts[WORKER_BURST];
 };
 
@@ -226,31 +231,48 @@ void bs_worker_stats_foreach(const struct bs_worker *w, bs_stat_fn fn, void *arg
 		}
 }
 
+void bs_worker_stats_all(const struct bs_worker *w, bs_stat_fn fn, void *arg)
+{
+	bs_worker_stats_foreach(w, fn, arg);
+	w->cfg.io->ops->stats_foreach(w->cfg.io, fn, arg);
+	if (w->cfg.dhcp)
+		dhcp_stats_foreach(w->cfg.dhcp, fn, arg);
+	if (w->cfg.tftp) {
+		fn(arg, "tftp_active_transfers", tftp_active_transfers(w->cfg.tftp));
+		tftp_stats_foreach(w->cfg.tftp, fn, arg);
+	}
+	if (w->cfg.cache)
+		bs_cache_stats_foreach(w->cfg.cache, fn, arg);
+	if (w->cfg.http)
+		bs_http_stats_foreach(w->cfg.http, fn, arg);
+}
+
 void bs_worker_log_stats(const struct bs_worker *w)
 {
 	struct stat_line l = {.log = w->cfg.log};
 
-	bs_worker_stats_foreach(w, stat_line_add, &l);
+	bs_worker_stats_all(w, stat_line_add, &l);
 	stat_line_flush(&l);
-	w->cfg.io->ops->stats_foreach(w->cfg.io, stat_line_add, &l);
-	stat_line_flush(&l);
-	if (w->cfg.dhcp) {
-		dhcp_stats_foreach(w->cfg.dhcp, stat_line_add, &l);
-		stat_line_flush(&l);
-	}
-	if (w->cfg.tftp) {
-		stat_line_add(&l, "tftp_active_transfers", tftp_active_transfers(w->cfg.tftp));
-		tftp_stats_foreach(w->cfg.tftp, stat_line_add, &l);
-		stat_line_flush(&l);
-	}
-	if (w->cfg.cache) {
-		bs_cache_stats_foreach(w->cfg.cache, stat_line_add, &l);
-		stat_line_flush(&l);
-	}
-	if (w->cfg.http) {
-		bs_http_stats_foreach(w->cfg.http, stat_line_add, &l);
-		stat_line_flush(&l);
-	}
+}
+
+void bs_worker_reload(struct bs_worker *w)
+{
+	w->st.v[WS_RELOADS]++;
+	if (w->cfg.reload)
+		w->cfg.reload(w->cfg.reload_arg);
+}
+
+int bs_worker_add_fd(struct bs_worker *w, const struct bs_worker_fd *f)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+
+	if (w->nextra == BS_WORKER_MAX_FDS || !f->ready)
+		return -ENOSPC;
+	ev.data.u32 = WORKER_EXTRA_ID - w->nextra;
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, f->fd, &ev) < 0)
+		return -errno;
+	w->extra[w->nextra++] = *f;
+	return 0;
 }
 
 static void handle_signals(struct bs_worker *w)
@@ -265,9 +287,7 @@ static void handle_signals(struct bs_worker *w)
 			w->running = false;
 			break;
 		case SIGHUP:
-			w->st.v[WS_RELOADS]++;
-			if (w->cfg.reload)
-				w->cfg.reload(w->cfg.reload_arg);
+			bs_worker_reload(w);
 			break;
 		case SIGUSR1:
 			bs_worker_log_stats(w);
@@ -321,6 +341,10 @@ int bs_worker_run(struct bs_worker *w)
 				handle_signals(w);
 			else if (ev[i].data.u32 == WORKER_HTTP_ID)
 				bs_http_run(w->cfg.http, now_ms());
+			else if (ev[i].data.u32 <= WORKER_EXTRA_ID &&
+				 ev[i].data.u32 > WORKER_EXTRA_ID - w->nextra)
+				w->extra[WORKER_EXTRA_ID - ev[i].data.u32].ready(
+				    w->extra[WORKER_EXTRA_ID - ev[i].data.u32].arg, now_ms());
 			else
 				serve_queue(w, ev[i].data.u32);
 		}
@@ -334,6 +358,9 @@ int bs_worker_run(struct bs_worker *w)
 			bs_http_tick(w->cfg.http, ms);
 		if (ms >= next_maintain) {
 			io->ops->maintain(io, ms);
+			for (unsigned k = 0; k < w->nextra; k++)
+				if (w->extra[k].tick)
+					w->extra[k].tick(w->extra[k].arg, ms);
 			next_maintain = ms + WORKER_MAINTAIN_MS;
 		}
 	}

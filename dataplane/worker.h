@@ -58,6 +58,29 @@ int bs_worker_run(struct bs_worker *w);
 /* Counters by name (worker_rx_pkts, worker_drop_no_handler, ...). */
 void bs_worker_stats_foreach(const struct bs_worker *w, bs_stat_fn fn, void *arg);
 
+/* Every counter of the process: worker, backend, DHCP, TFTP, cache, HTTP
+   (the walk bs_worker_log_stats() logs and GET /metrics shows). */
+void bs_worker_stats_all(const struct bs_worker *w, bs_stat_fn fn, void *arg);
+
+/*
+ * Another fd for the loop to poll (the control socket; anything with its
+ * own epoll fd or listening socket): ready() runs when fd is readable,
+ * tick() (may be NULL) about once a second. At most BS_WORKER_MAX_FDS.
+ * 0 or -errno.
+ */
+#define BS_WORKER_MAX_FDS 4
+struct bs_worker_fd {
+	int fd;
+	void (*ready)(void *arg, uint64_t now_ms);
+	void (*tick)(void *arg, uint64_t now_ms);
+	void *arg;
+};
+int bs_worker_add_fd(struct bs_worker *w, const struct bs_worker_fd *f);
+
+/* What SIGHUP does (counted as worker_reloads), run now: for the control
+   socket's reload command. */
+void bs_worker_reload(struct bs_worker *w);
+
 /* Log every counter (worker, backend, DHCP, TFTP, cache) at LOG_INFO. */
 void bs_worker_log_stats(const struct bs_worker *w);
 

@@ -9,6 +9,9 @@
  */
 #include "http.h"
 
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -78,8 +81,18 @@ static int decode_path(const char *p, size_t n, struct http_req *req)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
 
-		if (c == '?' || c == '#')
-			break; /* the query string does not name a file */
+		if (c == '?' || c == '#') {
+			/* the query string does not name a file */
+			if (c == '?') {
+				size_t q = i + 1, e = q;
+
+				while (e < n && p[e] != '#')
+					e++;
+				req->query = p + q;
+				req->query_len = e - q;
+			}
+			break;
+		}
 		if (c == '%') {
 			int h, l;
 
@@ -130,6 +143,8 @@ static int parse_target(const char *t, size_t n, struct http_req *req, bool *has
 		if (i == 7)
 			return 400;
 		*has_host = true; /* the target's authority is the host */
+		req->host = t + 7;
+		req->host_len = i - 7;
 		if (i == n) {
 			req->path[0] = '/';
 			req->path[1] = '\0';
@@ -157,22 +172,31 @@ static int parse_version(const char *v, size_t n, int *out)
 	return 0;
 }
 
+/*
+ * The next element of a comma-separated header list (RFC 9110 5.6.1) at
+ * *i: [*s, *e) without surrounding whitespace. False when the list is done.
+ */
+static bool list_next(const char *v, size_t n, size_t *i, size_t *s, size_t *e)
+{
+	while (*i < n && (v[*i] == ' ' || v[*i] == '\t' || v[*i] == ','))
+		(*i)++;
+	if (*i >= n)
+		return false;
+	*s = *i;
+	while (*i < n && v[*i] != ',')
+		(*i)++;
+	*e = *i;
+	while (*e > *s && (v[*e - 1] == ' ' || v[*e - 1] == '\t'))
+		(*e)--;
+	return true;
+}
+
 /* "Connection: keep-alive, close" tokens. */
 static void connection_tokens(const char *v, size_t n, bool *close, bool *keep)
 {
-	size_t i = 0;
+	size_t i = 0, s, e;
 
-	while (i < n) {
-		size_t s, e;
-
-		while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-			i++;
-		s = i;
-		while (i < n && v[i] != ',')
-			i++;
-		e = i;
-		while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
-			e--;
+	while (list_next(v, n, &i, &s, &e)) {
 		if (ieq(v + s, e - s, "close"))
 			*close = true;
 		else if (ieq(v + s, e - s, "keep-alive"))
@@ -322,6 +346,8 @@ size_t http_parse(const char *buf, size_t len, struct http_req *req)
 				return skip + end;
 			}
 			has_host = true;
+			req->host = v; /* preferred to an absolute-form authority */
+			req->host_len = vl;
 		} else if (ieq(l, nl_, "content-length")) {
 			if (has_cl || parse_content_length(v, vl, &cl)) {
 				req->status = 400;
@@ -535,19 +561,9 @@ int http_parse_date(const char *s, size_t n, int64_t *t)
    13.1.2): W/ prefixes are ignored. */
 static bool etag_list_matches(const char *v, size_t n, const char *tag, size_t tl)
 {
-	size_t i = 0;
+	size_t i = 0, s, e;
 
-	while (i < n) {
-		size_t s, e;
-
-		while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-			i++;
-		s = i;
-		while (i < n && v[i] != ',')
-			i++;
-		e = i;
-		while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
-			e--;
+	while (list_next(v, n, &i, &s, &e)) {
 		if (e - s == 1 && v[s] == '*')
 			return true;
 		if (e - s > 2 && v[s] == 'W' && v[s + 1] == '/')
@@ -675,4 +691,133 @@ const char *http_content_type(const char *path, size_t len)
 			return "text/plain";
 	}
 	return "application/octet-stream";
+}
+
+/* ---- Prometheus text exposition ---------------------------------------- */
+
+/* Counter-name prefixes that are one family with a label. Longest first
+   where one prefix starts another (worker_dhcp_ before dhcp_). */
+static const struct {
+	const char *prefix, *family, *label;
+} metric_families[] = {
+    {"http_status_", "http_responses", "code"},
+    {"worker_dhcp_", "worker_dhcp_verdicts", "verdict"},
+    {"worker_tftp_", "worker_tftp_verdicts", "verdict"},
+    {"dhcp_rx_bootsrv", NULL, NULL}, /* a plain counter, not a type */
+    {"dhcp_rx_", "dhcp_rx", "type"},
+    {"dhcp_tx_", "dhcp_tx", "type"},
+    {"dhcp_", "dhcp_verdicts", "verdict"},
+};
+
+/* Values that go up and down. */
+static const char *const metric_gauges[] = {
+    "http_conns_active", "tftp_active_transfers", "cache_files", "cache_bytes_mapped", "leases",
+    "fq_level",		 "tx_free_frames",
+};
+
+static bool metric_is_gauge(const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < sizeof(metric_gauges) / sizeof(metric_gauges[0]); i++) {
+		size_t g = strlen(metric_gauges[i]);
+
+		/* also per-interface/queue names: afxdp_eth0_q0_fq_level */
+		if (n >= g && strcmp(name + n - g, metric_gauges[i]) == 0 &&
+		    (n == g || name[n - g - 1] == '_'))
+			return true;
+	}
+	return false;
+}
+
+/* [a-zA-Z0-9_] only (interface names may hold '-' or '.'). */
+static void metric_sanitize(char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_'))
+			*s = '_';
+}
+
+static void metrics_printf(struct http_metrics *m, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void metrics_printf(struct http_metrics *m, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (m->err)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(m->buf ? m->buf + m->len : NULL, m->buf ? m->cap - m->len : 0, fmt,
+			      ap);
+		va_end(ap);
+		if (n < 0) {
+			m->err = -EINVAL;
+			return;
+		}
+		if (m->buf && m->len + (size_t)n < m->cap) {
+			m->len += (size_t)n;
+			return;
+		}
+		size_t cap = m->cap ? m->cap * 2 : 16384;
+		char *nb;
+
+		while (cap < m->len + (size_t)n + 1)
+			cap *= 2;
+		nb = realloc(m->buf, cap);
+		if (!nb) {
+			m->err = -ENOMEM;
+			return;
+		}
+		m->buf = nb;
+		m->cap = cap;
+	}
+}
+
+void http_metrics_add(void *arg, const char *name, uint64_t value)
+{
+	struct http_metrics *m = arg;
+	char family[128], label[96] = "";
+	const char *lname = NULL;
+	bool gauge = metric_is_gauge(name);
+
+	snprintf(family, sizeof(family), "%s", name);
+	for (size_t i = 0; i < sizeof(metric_families) / sizeof(metric_families[0]); i++) {
+		size_t pl = strlen(metric_families[i].prefix);
+
+		if (strncmp(name, metric_families[i].prefix, pl) != 0)
+			continue;
+		if (!metric_families[i].family)
+			break;
+		if (!name[pl])
+			break;
+		snprintf(family, sizeof(family), "%s", metric_families[i].family);
+		snprintf(label, sizeof(label), "%s", name + pl);
+		lname = metric_families[i].label;
+		break;
+	}
+	if (!gauge && strlen(family) + 6 < sizeof(family))
+		strcat(family, "_total");
+	metric_sanitize(family);
+	metric_sanitize(label);
+	if (strcmp(family, m->family) != 0) {
+		metrics_printf(m, "# HELP bootstorm_%s %s%s%s\n", family, lname ? family : name,
+			       lname ? " by " : "", lname ? lname : "");
+		metrics_printf(m, "# TYPE bootstorm_%s %s\n", family, gauge ? "gauge" : "counter");
+		snprintf(m->family, sizeof(m->family), "%s", family);
+	}
+	if (lname)
+		metrics_printf(m, "bootstorm_%s{%s=\"%s\"} %llu\n", family, lname, label,
+			       (unsigned long long)value);
+	else
+		metrics_printf(m, "bootstorm_%s %llu\n", family, (unsigned long long)value);
+}
+
+void http_metrics_free(struct http_metrics *m)
+{
+	free(m->buf);
+	*m = (struct http_metrics){0};
 }

@@ -41,6 +41,11 @@ struct http_req {
 	   it is) */
 	const char *range, *if_none_match, *if_modified_since, *if_range;
 	size_t range_len, if_none_match_len, if_modified_since_len, if_range_len;
+	/* raw (not decoded) query string after '?', without the '?' and any
+	   fragment; the Host field's value (or the absolute-form target's
+	   authority). Pointers into the parsed buffer, NULL/0 when absent. */
+	const char *query, *host;
+	size_t query_len, host_len;
 };
 
 /*
@@ -119,5 +124,25 @@ size_t http_build_head(const struct http_resp *r, char *buf, size_t cap);
 /* Content-Type by extension (.efi -> application/efi, as EDK2's HTTP boot
    recognises it; else application/octet-stream). */
 const char *http_content_type(const char *path, size_t len);
+
+/*
+ * Prometheus text exposition (format 0.0.4) of counters given one at a
+ * time as (name, value), in the order bs_stat_fn walks give them. Names
+ * become bootstorm_<name>, some prefixes become a family with a label
+ * (http_status_2xx -> bootstorm_http_responses_total{code="2xx"},
+ * dhcp_rx_discover -> bootstorm_dhcp_rx_total{type="discover"}, ...),
+ * counters get the _total suffix, gauges (active connections, cache size,
+ * leases ...) do not. # HELP and # TYPE precede each family's first sample.
+ * The buffer grows with realloc; after a failed allocation err is set and
+ * the text is incomplete.
+ */
+struct http_metrics {
+	char *buf;
+	size_t len, cap;
+	int err;	  /* 0 or -ENOMEM */
+	char family[128]; /* of the previous sample */
+};
+void http_metrics_add(void *m, const char *name, uint64_t value);
+void http_metrics_free(struct http_metrics *m);
 
 #endif

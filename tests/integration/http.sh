@@ -7,7 +7,10 @@
 #   never serving a byte from outside the root, a slowloris while curl
 #   still gets its file quickly (and the trickling heads get 408), a file
 #   replaced by rename() during a slow (rate-limited reader) download (old or new file,
-#   whole), counters on SIGUSR1.
+#   whole), counters on SIGUSR1, GET /metrics (Prometheus text format,
+#   counters moving), GET /boot.ipxe per MAC (tagged host, known host,
+#   unknown host, no mac), then a restart with metrics-address= (metrics
+#   only there, 404 on the boot port).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/netns.sh"
@@ -40,6 +43,11 @@ tftp-root=$root
 http-port=8080
 http-timeout=3
 pid-file=$BS_TMP/server.pid
+dhcp-host=52:54:00:00:00:01,set:lab
+dhcp-host=52:54:00:00:00:02,10.231.240.120
+ipxe-boot=tag:lab,kernel=/sub/vmlinuz,initrd=initrd.img,"cmdline=console=ttyS0,115200 quiet"
+ipxe-boot=tag:known,chain=http://10.231.240.1:8080/menu.ipxe
+ipxe-boot=local
 CONF
 bs_start_server "$SRV" "$conf"
 for _ in $(seq 50); do
@@ -220,4 +228,54 @@ bs_check "after rename(): new requests get the new file" cmp -s "$BS_TMP/v2" "$B
 kill -USR1 "$BS_SERVER_PID"
 bs_wait_log "$BS_SERVER_LOG" 'http_status_2xx=[1-9]' 5 || bs_fail "no http counters on SIGUSR1"
 bs_log "stats: $(grep -o 'http_[a-z_0-9]*=[0-9]*' "$BS_SERVER_LOG" | tail -n 11 | tr '\n' ' ')"
+
+# GET /metrics: Prometheus text exposition, every module's counters
+c -D "$BS_TMP/mh" -o "$BS_TMP/m1" "$U/metrics"
+grep -qi '^Content-Type: text/plain; version=0.0.4' "$BS_TMP/mh" || bs_fail "metrics Content-Type: $(cat "$BS_TMP/mh")"
+for want in '^# TYPE bootstorm_http_responses_total counter$' \
+  '^bootstorm_http_responses_total{code="2xx"} [1-9]' '^bootstorm_http_conns_active [1-9]' \
+  '^# TYPE bootstorm_http_conns_active gauge$' '^bootstorm_worker_rx_pkts_total [0-9]' \
+  '^bootstorm_dhcp_rx_total{type="discover"} 0$' '^bootstorm_leases 0$' \
+  '^bootstorm_cache_hits_total [1-9]'; do
+  grep -q "$want" "$BS_TMP/m1" || bs_fail "/metrics lacks $want"
+done
+# every line is a comment or "name{labels} value"; one TYPE per family
+bad=$(grep -vE '^(# (HELP|TYPE) [a-z_0-9]+ .*|bootstorm_[a-zA-Z_0-9]+(\{[a-z]+="[a-zA-Z_0-9]+"\})? [0-9]+)$' "$BS_TMP/m1" || true)
+[ -z "$bad" ] || bs_fail "not exposition format: $bad"
+dup=$(grep '^# TYPE' "$BS_TMP/m1" | sort | uniq -d)
+[ -z "$dup" ] || bs_fail "families twice: $dup"
+r1=$(grep '^bootstorm_http_requests_total ' "$BS_TMP/m1" | cut -d' ' -f2)
+c -o "$BS_TMP/m2" "$U/metrics"
+r2=$(grep '^bootstorm_http_requests_total ' "$BS_TMP/m2" | cut -d' ' -f2)
+[ "$r2" -gt "$r1" ] || bs_fail "http_requests did not move: $r1 -> $r2"
+bs_log "ok: /metrics ($(grep -c '^bootstorm_' "$BS_TMP/m1") samples, $(grep -c '^# TYPE' "$BS_TMP/m1") families; requests $r1 -> $r2)"
+
+# GET /boot.ipxe per host
+ipxe() { c "$U/boot.ipxe${1:-}" | tr '\n' '|'; }
+got=$(ipxe '?mac=52:54:00:00:00:01')
+[ "$got" = "#!ipxe|kernel http://10.231.240.1:8080/sub/vmlinuz console=ttyS0,115200 quiet|initrd http://10.231.240.1:8080/initrd.img|boot|" ] ||
+  bs_fail "tagged host script: $got"
+got=$(ipxe '?mac=52%3A54%3A00%3A00%3A00%3A02')
+[ "$got" = "#!ipxe|chain http://10.231.240.1:8080/menu.ipxe|" ] || bs_fail "known host script: $got"
+got=$(ipxe '?mac=52:54:00:00:00:99')
+[ "$got" = "#!ipxe|exit|" ] || bs_fail "unknown host script: $got"
+got=$(ipxe)
+[ "$got" = "#!ipxe|exit|" ] || bs_fail "script without mac: $got"
+bs_log "ok: /boot.ipxe: tagged host -> kernel+initrd, known -> chain, unknown/no mac -> exit"
+
+# metrics on their own address: only there
+bs_stop_server
+echo "metrics-address=10.231.240.1:9100" >>"$conf"
+bs_start_server "$SRV" "$conf"
+for _ in $(seq 50); do
+  ip netns exec "$SRV" ss -Hltn 2>/dev/null | grep -q ':9100 ' && break
+  sleep 0.1
+done
+st=$(code "$U/metrics")
+[ "$st" = 404 ] || bs_fail "/metrics on the boot port with metrics-address: $st, want 404"
+c -o "$BS_TMP/m3" http://10.231.240.1:9100/metrics
+grep -q '^bootstorm_http_metrics_requests_total 1$' "$BS_TMP/m3" || bs_fail "metrics listener: $(head -c 300 "$BS_TMP/m3")"
+st=$(code http://10.231.240.1:9100/big.bin)
+[ "$st" = 404 ] || bs_fail "a boot file on the metrics port: $st, want 404"
+bs_log "ok: metrics-address: /metrics there only, no boot files there"
 bs_pass

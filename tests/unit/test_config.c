@@ -353,6 +353,29 @@ static const struct diag_case {
     {"http-max-conns: 0", "http-max-conns=0\n", true, 1, 0, "out of range", 1},
     {"http-timeout: too long", "http-timeout=3601\n", true, 1, 0, "out of range", 1},
     {"http-timeout: two numbers", "http-timeout=1,2\n", true, 1, 0, "expected one number", 1},
+    {"control-socket: relative", "control-socket=bs.sock\n", true, 1, 0, "not an absolute path", 1},
+    {"control-socket: too long",
+     "control-socket=/run/0123456789012345678901234567890123456789012345678901234567890123456789"
+     "0123456789012345678901234567890123456789.sock\n",
+     true, 1, 0, "more than the limit of 107", 1},
+    {"control-socket: two paths", "control-socket=/a,/b\n", true, 1, 0, "expected one path", 1},
+    {"control-socket: ok", "control-socket=/run/bs/ctl.sock\n", true, 0, 0, NULL, 0},
+    {"control-group: two", "control-group=adm,wheel\n", true, 1, 0, "one group name", 1},
+    {"control-group: odd name", "control-group=a b\n", true, 1, 0, "one group name", 1},
+    {"control-group: ok", "control-group=bootstorm-ops\n", true, 0, 0, NULL, 0},
+    {"metrics-address: no port", "metrics-address=10.0.0.1\n", true, 1, 0, "ADDRESS:PORT", 1},
+    {"metrics-address: port 0", "metrics-address=10.0.0.1:0\n", true, 1, 0, "metrics port", 1},
+    {"metrics-address: bad address", "metrics-address=x:9100\n", true, 1, 0, "metrics address",
+     1},
+    {"ipxe-boot: no kernel", "ipxe-boot=initrd=/i\n", true, 1, 0, "no kernel= field", 1},
+    {"ipxe-boot: unknown field", "ipxe-boot=kernel=/k,append=x\n", true, 1, 0,
+     "unexpected field \"append=x\"", 1},
+    {"ipxe-boot: local takes nothing more", "ipxe-boot=local,kernel=/k\n", true, 1, 0,
+     "after \"local\"", 1},
+    {"ipxe-boot: empty chain", "ipxe-boot=chain=\n", true, 1, 0, "chain= needs a URL", 1},
+    {"ipxe-boot: five initrds",
+     "ipxe-boot=kernel=/k,initrd=/1,initrd=/2,initrd=/3,initrd=/4,initrd=/5\n", true, 1, 0,
+     "more than 4 initrd= fields", 1},
     {"several errors are all reported", "tftp-max=x\nport=1\ndhcp-lease-max=0\n", true, 3, 0,
      "tftp-max", 1},
 };
@@ -851,6 +874,54 @@ static void test_http_settings(void)
 	}
 }
 
+/* control-socket / control-group: "" until named (main applies the default) */
+static void test_control_settings(void)
+{
+	struct bs_config *cfg = parse_ok("control defaults", "port=0\n");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_STRING_EQUAL(cfg->control_socket, "");
+	CU_ASSERT_STRING_EQUAL(cfg->control_group, "");
+	bs_config_free(cfg);
+	cfg = parse_ok("control set", "control-socket=/run/x.sock\ncontrol-group=ops\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_STRING_EQUAL(cfg->control_socket, "/run/x.sock");
+	CU_ASSERT_STRING_EQUAL(cfg->control_group, "ops");
+	bs_config_free(cfg);
+}
+
+/* metrics-address and ipxe-boot: what the HTTP server's scripts read */
+static void test_ipxe_metrics_settings(void)
+{
+	struct bs_config *cfg = parse_ok(
+	    "ipxe",
+	    "metrics-address=127.0.0.1:9100\n"
+	    "dhcp-host=52:54:00:00:00:01,set:lab\n"
+	    "ipxe-boot=tag:lab,kernel=/vmlinuz,initrd=/initrd.img,initrd=http://x/y,"
+	    "\"cmdline=console=ttyS0,115200 quiet\"\n"
+	    "ipxe-boot=tag:known,\"chain=http://h/menu.ipxe?a=1,b=2\"\n"
+	    "ipxe-boot=tag:x,kernel=/k,cmdline=a b  c\n"
+	    "ipxe-boot=local\n");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(cfg->metrics_addr, 0x7f000001u);
+	CU_ASSERT_EQUAL(cfg->metrics_port, 9100);
+	CU_ASSERT_EQUAL_FATAL(cfg->nipxe_boots, 4);
+	CU_ASSERT_STRING_EQUAL(cfg->ipxe_boots[2].cmdline, "a b  c");
+	CU_ASSERT_EQUAL(cfg->ipxe_boots[0].kind, IPXE_BOOT_KERNEL);
+	CU_ASSERT_STRING_EQUAL(cfg->ipxe_boots[0].kernel, "/vmlinuz");
+	CU_ASSERT_EQUAL(cfg->ipxe_boots[0].ninitrd, 2);
+	CU_ASSERT_STRING_EQUAL(cfg->ipxe_boots[0].initrd[1], "http://x/y");
+	CU_ASSERT_STRING_EQUAL(cfg->ipxe_boots[0].cmdline, "console=ttyS0,115200 quiet");
+	CU_ASSERT_NOT_EQUAL(cfg->ipxe_boots[0].match.need, 0);
+	CU_ASSERT_EQUAL(cfg->ipxe_boots[1].kind, IPXE_BOOT_CHAIN);
+	CU_ASSERT_STRING_EQUAL(cfg->ipxe_boots[1].kernel, "http://h/menu.ipxe?a=1,b=2");
+	CU_ASSERT_EQUAL(cfg->ipxe_boots[1].match.need, 1ull << BS_TAG_KNOWN);
+	CU_ASSERT_EQUAL(cfg->ipxe_boots[3].kind, IPXE_BOOT_LOCAL);
+	CU_ASSERT_EQUAL(cfg->ipxe_boots[3].match.need, 0);
+	bs_config_free(cfg);
+}
+
 /* ---- command line ----------------------------------------------------- */
 
 static int run_argv(const char *const *args, struct bs_config **cfg, struct bs_diags *d, char *out,
@@ -1108,6 +1179,8 @@ int main(void)
 	    {"pxe-service, prompt, settings", test_pxe_and_settings},
 	    {"backend", test_backend},
 	    {"http settings", test_http_settings},
+	    {"ipxe-boot and metrics-address", test_ipxe_metrics_settings},
+	    {"control-socket and control-group", test_control_settings},
 	    {"command line", test_cmdline},
 	    {"environment checks", test_environment},
 	    {0},

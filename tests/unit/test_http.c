@@ -24,6 +24,7 @@
 #include "cache.h"
 #include "http_server.h"
 #include "proto/http.h"
+#include "proto/ipxe_script.h"
 #include "util/bytes.h"
 
 #define CHECK(desc, cond)                                                                          \
@@ -623,6 +624,266 @@ static void test_server(void)
 	rmdir(tmp);
 }
 
+/* ---- iPXE scripts ------------------------------------------------------ */
+
+#define TAG_LAB (1ull << 5)
+
+static const struct ipxe_boot ipxe_table[] = {
+    {.match = {.need = TAG_LAB},
+     .kind = IPXE_BOOT_KERNEL,
+     .kernel = "/lab/vmlinuz",
+     .initrd = {"lab/initrd.img", "http://other/extra.cpio"},
+     .ninitrd = 2,
+     .cmdline = "console=ttyS0 quiet"},
+    {.match = {.need = 1ull << BS_TAG_KNOWN, .forbid = TAG_LAB},
+     .kind = IPXE_BOOT_CHAIN,
+     .kernel = "menu.ipxe"},
+    {.kind = IPXE_BOOT_LOCAL},
+};
+
+static const struct ipxe_case {
+	const char *desc;
+	bs_tagset tags;
+	const char *host;
+	const char *want; /* NULL: render fails (cap) */
+	size_t cap;	  /* 0: 4096 */
+} ipxe_cases[] = {
+    {"tagged host: kernel + initrds + cmdline", TAG_LAB | (1ull << BS_TAG_KNOWN), "10.0.0.1:8080",
+     "#!ipxe\nkernel http://10.0.0.1:8080/lab/vmlinuz console=ttyS0 quiet\n"
+     "initrd http://10.0.0.1:8080/lab/initrd.img\ninitrd http://other/extra.cpio\nboot\n"},
+    {"known host without the tag: chain", 1ull << BS_TAG_KNOWN, "srv",
+     "#!ipxe\nchain http://srv/menu.ipxe\n"},
+    {"unknown host: the untagged line (local)", 0, "srv", "#!ipxe\nexit\n"},
+    {"hostile Host: paths stay relative", TAG_LAB, "x\nchain http://evil/",
+     "#!ipxe\nkernel /lab/vmlinuz console=ttyS0 quiet\ninitrd lab/initrd.img\n"
+     "initrd http://other/extra.cpio\nboot\n"},
+    {"no Host: relative", 1ull << BS_TAG_KNOWN, "", "#!ipxe\nchain menu.ipxe\n"},
+    {"buffer too small", TAG_LAB, "srv", NULL, 20},
+};
+
+static void test_ipxe_render(void)
+{
+	char out[4096];
+
+	for (size_t i = 0; i < sizeof(ipxe_cases) / sizeof(ipxe_cases[0]); i++) {
+		const struct ipxe_case *t = &ipxe_cases[i];
+		const struct ipxe_boot *b = ipxe_select(ipxe_table, 3, t->tags);
+		size_t n =
+		    ipxe_render(b, t->host, strlen(t->host), out, t->cap ? t->cap : sizeof(out));
+
+		if (!t->want) {
+			CHECK(t->desc, n == 0);
+			continue;
+		}
+		CHECK(t->desc, n == strlen(t->want));
+		CHECK(t->desc, n && strcmp(out, t->want) == 0);
+		if (n && strcmp(out, t->want) != 0)
+			fprintf(stderr, "%s: got\n%s\n", t->desc, out);
+	}
+	/* no entry at all: says so, then exit (the next boot device) */
+	CU_ASSERT_TRUE(ipxe_render(ipxe_select(ipxe_table, 2, 0), "h", 1, out, sizeof(out)) > 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "no ipxe-boot entry"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\nexit\n"));
+}
+
+static const struct mac_case {
+	const char *q;
+	int rc;
+} mac_cases[] = {
+    {"mac=52:54:00:12:34:56", 0},
+    {"mac=52%3A54%3a00%3A12%3A34%3A56", 0},
+    {"x=1&mac=52-54-00-12-34-56&y=2", 0},
+    {"mac=525400123456", 0},
+    {"mac=52:54:00:12:34", -1},
+    {"mac=52:54:00:12:34:56:78", -1},
+    {"mac=52:54:00:12:34:5g", -1},
+    {"amac=52:54:00:12:34:56", -1},
+    {"mac=", -1},
+    {"", -1},
+};
+
+static void test_ipxe_query_mac(void)
+{
+	static const uint8_t want[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
+
+	for (size_t i = 0; i < sizeof(mac_cases) / sizeof(mac_cases[0]); i++) {
+		uint8_t mac[6] = {0};
+		int rc = ipxe_query_mac(mac_cases[i].q, strlen(mac_cases[i].q), mac);
+
+		CHECK(mac_cases[i].q, rc == mac_cases[i].rc);
+		if (rc == 0)
+			CHECK(mac_cases[i].q, memcmp(mac, want, 6) == 0);
+	}
+	CU_ASSERT_EQUAL(ipxe_query_mac(NULL, 0, (uint8_t[6]){0}), -1);
+}
+
+/* The parser keeps the raw query and the Host value for the scripts. */
+static void test_parse_query_host(void)
+{
+	static struct http_req q;
+	const char *r1 = "GET /boot.ipxe?mac=52%3A54#frag HTTP/1.1\r\nHost: 10.0.0.1:8080\r\n\r\n";
+	const char *r2 = "GET http://h:81/boot.ipxe HTTP/1.0\r\n\r\n";
+
+	CU_ASSERT_EQUAL(http_parse(r1, strlen(r1), &q), strlen(r1));
+	CU_ASSERT_EQUAL(q.status, 0);
+	CU_ASSERT_STRING_EQUAL(q.path, "/boot.ipxe");
+	CU_ASSERT_TRUE(q.query_len == 11 && memcmp(q.query, "mac=52%3A54", 11) == 0);
+	CU_ASSERT_TRUE(q.host_len == 13 && memcmp(q.host, "10.0.0.1:8080", 13) == 0);
+	CU_ASSERT_EQUAL(http_parse(r2, strlen(r2), &q), strlen(r2));
+	CU_ASSERT_EQUAL(q.status, 0);
+	CU_ASSERT_PTR_NULL(q.query);
+	CU_ASSERT_TRUE(q.host_len == 4 && memcmp(q.host, "h:81", 4) == 0);
+}
+
+/* ---- Prometheus exposition ---------------------------------------------- */
+
+static void test_metrics_format(void)
+{
+	static const struct {
+		const char *name;
+		uint64_t v;
+	} in[] = {
+	    {"worker_rx_pkts", 7},  {"dhcp_rx_discover", 3}, {"dhcp_rx_request", 2},
+	    {"dhcp_rx_bootsrv", 1}, {"dhcp_offer", 3},	     {"http_conns_active", 2},
+	    {"http_status_2xx", 5}, {"http_status_4xx", 1},  {"afxdp_veth-a_q0_fq_level", 9},
+	    {"leases", 4},
+	};
+	static const char want[] =
+	    "# HELP bootstorm_worker_rx_pkts_total worker_rx_pkts\n"
+	    "# TYPE bootstorm_worker_rx_pkts_total counter\n"
+	    "bootstorm_worker_rx_pkts_total 7\n"
+	    "# HELP bootstorm_dhcp_rx_total dhcp_rx_total by type\n"
+	    "# TYPE bootstorm_dhcp_rx_total counter\n"
+	    "bootstorm_dhcp_rx_total{type=\"discover\"} 3\n"
+	    "bootstorm_dhcp_rx_total{type=\"request\"} 2\n"
+	    "# HELP bootstorm_dhcp_rx_bootsrv_total dhcp_rx_bootsrv\n"
+	    "# TYPE bootstorm_dhcp_rx_bootsrv_total counter\n"
+	    "bootstorm_dhcp_rx_bootsrv_total 1\n"
+	    "# HELP bootstorm_dhcp_verdicts_total dhcp_verdicts_total by verdict\n"
+	    "# TYPE bootstorm_dhcp_verdicts_total counter\n"
+	    "bootstorm_dhcp_verdicts_total{verdict=\"offer\"} 3\n"
+	    "# HELP bootstorm_http_conns_active http_conns_active\n"
+	    "# TYPE bootstorm_http_conns_active gauge\n"
+	    "bootstorm_http_conns_active 2\n"
+	    "# HELP bootstorm_http_responses_total http_responses_total by code\n"
+	    "# TYPE bootstorm_http_responses_total counter\n"
+	    "bootstorm_http_responses_total{code=\"2xx\"} 5\n"
+	    "bootstorm_http_responses_total{code=\"4xx\"} 1\n"
+	    "# HELP bootstorm_afxdp_veth_a_q0_fq_level afxdp_veth-a_q0_fq_level\n"
+	    "# TYPE bootstorm_afxdp_veth_a_q0_fq_level gauge\n"
+	    "bootstorm_afxdp_veth_a_q0_fq_level 9\n"
+	    "# HELP bootstorm_leases leases\n"
+	    "# TYPE bootstorm_leases gauge\n"
+	    "bootstorm_leases 4\n";
+	struct http_metrics m = {0};
+
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+		http_metrics_add(&m, in[i].name, in[i].v);
+	CU_ASSERT_EQUAL(m.err, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m.buf);
+	CU_ASSERT_EQUAL(m.len, strlen(m.buf));
+	CU_ASSERT_STRING_EQUAL(m.buf, want);
+	if (strcmp(m.buf, want) != 0)
+		fprintf(stderr, "got:\n%s", m.buf);
+	http_metrics_free(&m);
+	/* growth: many samples */
+	for (int i = 0; i < 5000; i++)
+		http_metrics_add(&m, i & 1 ? "http_status_2xx" : "http_status_5xx", (uint64_t)i);
+	CU_ASSERT_EQUAL(m.err, 0);
+	CU_ASSERT_TRUE(m.len > 5000 * 30);
+	http_metrics_free(&m);
+}
+
+static void fake_stats(void *arg, bs_stat_fn fn, void *fnarg)
+{
+	(void)arg;
+	fn(fnarg, "worker_rx_pkts", 42);
+	fn(fnarg, "http_status_2xx", 1);
+}
+
+static size_t fake_script(void *arg, const uint8_t *mac, const char *host, size_t host_len,
+			  char *out, size_t cap)
+{
+	(void)arg;
+	if (!mac)
+		return (size_t)snprintf(out, cap, "#!ipxe\nexit\n");
+	return (size_t)snprintf(out, cap, "#!ipxe\necho %02x %.*s\n", mac[5], (int)host_len, host);
+}
+
+/* /metrics and /boot.ipxe through the server; the metrics listener. */
+static void test_server_generated(void)
+{
+	static uint8_t buf[65536];
+	struct bs_log log = {0};
+	struct bs_cache *cache;
+	struct bs_http *h = NULL;
+	struct bs_http_config hc = {.addr = INADDR_LOOPBACK,
+				    .timeout_ms = 500,
+				    .log = &log,
+				    .stats = fake_stats,
+				    .ipxe_script = fake_script};
+	char dir[] = "/tmp/bs-http-gen-XXXXXX";
+	const char *req;
+	size_t n;
+	int fd;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	cache = bs_cache_new(dir, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cache);
+	hc.cache = cache;
+	for (uint16_t p = 18180; p < 18280 && !h; p++) {
+		hc.port = p;
+		h = bs_http_new(&hc);
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+
+	fd = connect_to(hc.port);
+	req = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+	      "GET /boot.ipxe?mac=52:54:00:12:34:56 HTTP/1.1\r\nHost: 10.1.2.3:8080\r\n\r\n"
+	      "HEAD /boot.ipxe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	send(fd, req, strlen(req), 0);
+	n = pump(h, fd, buf, sizeof(buf), sizeof(buf) - 1);
+	buf[n] = 0;
+	CU_ASSERT_TRUE(memcmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr((char *)buf, "Content-Type: text/plain; version=0.0.4"));
+	CU_ASSERT_PTR_NOT_NULL(strstr((char *)buf, "\nbootstorm_worker_rx_pkts_total 42\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr((char *)buf, "#!ipxe\necho 56 10.1.2.3:8080\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr((char *)buf, "Content-Length: 12\r\n")); /* HEAD */
+	CU_ASSERT_PTR_NULL(strstr((char *)buf, "#!ipxe\nexit")); /* no body for HEAD */
+	close(fd);
+	bs_http_free(h);
+
+	/* metrics on its own listener: only there */
+	h = NULL;
+	for (uint16_t p = 18180; p < 18280 && !h; p++) {
+		hc.port = p;
+		hc.metrics_port = (uint16_t)(p + 100);
+		hc.metrics_addr = INADDR_LOOPBACK;
+		h = bs_http_new(&hc);
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	fd = connect_to(hc.port);
+	req = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	send(fd, req, strlen(req), 0);
+	n = pump(h, fd, buf, sizeof(buf), sizeof(buf) - 1);
+	CU_ASSERT_TRUE(n > 13 && memcmp(buf, "HTTP/1.1 404 ", 13) == 0);
+	close(fd);
+	fd = connect_to(hc.metrics_port);
+	req = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+	      "GET /boot.ipxe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	send(fd, req, strlen(req), 0);
+	n = pump(h, fd, buf, sizeof(buf), sizeof(buf) - 1);
+	buf[n] = 0;
+	CU_ASSERT_TRUE(memcmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr((char *)buf, "bootstorm_http_responses_total{code=\"2xx\"} 1"));
+	CU_ASSERT_PTR_NOT_NULL(strstr((char *)buf, "HTTP/1.1 404 ")); /* nothing else there */
+	close(fd);
+	bs_http_free(h);
+	bs_cache_free(cache);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -635,6 +896,11 @@ int main(void)
 	    {"conditional requests", test_conditional},
 	    {"response head", test_head},
 	    {"server over loopback", test_server},
+	    {"ipxe render table", test_ipxe_render},
+	    {"ipxe query mac", test_ipxe_query_mac},
+	    {"parse query and host", test_parse_query_host},
+	    {"metrics format", test_metrics_format},
+	    {"server: metrics and ipxe", test_server_generated},
 	    {NULL, NULL},
 	};
 

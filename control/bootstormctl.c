@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bootstormctl: the operator's client of the control socket
+ * (docs/control.md). One request, one response; tables for people by
+ * default, the raw response line with --json.
+ *
+ * Exit status: 0 ok, 1 the server answered with an error (or config check
+ * found errors), 2 usage or connection errors.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control/config.h" /* BS_CONTROL_SOCKET_DEFAULT */
+#include "control/ctl.h"    /* limits */
+#include "control/json.h"
+
+#define TIMEOUT_MS 30000
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: bootstormctl [-s SOCKET] [--json] COMMAND\n"
+		"commands:\n"
+		"  status                      version, uptime, backend, counts\n"
+		"  stats                       every counter\n"
+		"  leases [--mac M] [--ip A]   active leases\n"
+		"  lease release IP            free a lease (written to the journal)\n"
+		"  reload                      re-read the configuration (as SIGHUP)\n"
+		"  config check FILE           check a config file; nothing is applied\n"
+		"  hosts                       dhcp-host entries in use\n"
+		"options:\n"
+		"  -s, --socket PATH   control socket (default %s)\n"
+		"  -j, --json          print the server's JSON response as is\n",
+		BS_CONTROL_SOCKET_DEFAULT);
+}
+
+static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "bootstormctl: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
+}
+
+/* Send req + '\n', read one line into *resp (NUL-terminated). 0 or exit code. */
+static int exchange(const char *path, const char *req, size_t reqlen, char **resp, size_t *rlen)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	size_t cap = 65536, len = 0, off = 0;
+	char *buf;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return die("%s: path too long", path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr,
+			"bootstormctl: %s: %s (is bootstorm running? -s names the socket)\n", path,
+			strerror(errno));
+		return 2;
+	}
+	while (off < reqlen + 1) {
+		const char *p = off < reqlen ? req + off : "\n";
+		size_t n = off < reqlen ? reqlen - off : 1;
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			close(fd);
+			return die("send: %s", strerror(errno));
+		}
+		off += (size_t)w;
+	}
+	buf = malloc(cap);
+	if (!buf) {
+		close(fd);
+		return die("%s", "out of memory");
+	}
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		ssize_t n;
+		char *nl;
+
+		if (len + 1 >= cap) {
+			char *nb;
+
+			if (cap > BS_CTL_MAX_RESPONSE + 1) {
+				free(buf);
+				close(fd);
+				return die("%s", "response too large");
+			}
+			nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				close(fd);
+				return die("%s", "out of memory");
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		if (poll(&pfd, 1, TIMEOUT_MS) == 0) {
+			free(buf);
+			close(fd);
+			return die("%s", "no response within 30 s");
+		}
+		n = recv(fd, buf + len, cap - len - 1, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			free(buf);
+			close(fd);
+			return die("%s",
+				   n ? strerror(errno) : "connection closed without a response");
+		}
+		nl = memchr(buf + len, '\n', (size_t)n);
+		len += (size_t)n;
+		if (nl) {
+			len = (size_t)(nl - buf);
+			break;
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	*resp = buf;
+	*rlen = len;
+	return 0;
+}
+
+static int64_t num(const struct bs_json *o, const char *key)
+{
+	const struct bs_json *v = bs_json_get(o, key);
+
+	if (!v || v->type != BS_JSON_NUMBER)
+		return 0;
+	return v->is_int ? v->i : (int64_t)v->num;
+}
+
+static const char *str(const struct bs_json *o, const char *key)
+{
+	const char *s = bs_json_get_str(o, key);
+
+	return s ? s : "";
+}
+
+/* Text from the network goes to a terminal: no control characters. */
+static void put_clean(const char *s, int width)
+{
+	int n = 0;
+
+	for (; *s; s++, n++)
+		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+	for (; n < width; n++)
+		putchar(' ');
+}
+
+static void duration(int64_t s, char *buf, size_t size)
+{
+	if (s < 0)
+		s = 0;
+	if (s >= 86400)
+		snprintf(buf, size, "%lldd%02lldh", (long long)(s / 86400),
+			 (long long)(s % 86400 / 3600));
+	else if (s >= 3600)
+		snprintf(buf, size, "%lldh%02lldm", (long long)(s / 3600),
+			 (long long)(s % 3600 / 60));
+	else
+		snprintf(buf, size, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
+}
+
+static void print_diags(const struct bs_json *r)
+{
+	const struct bs_json *d = bs_json_get(r, "diagnostics");
+
+	for (const struct bs_json *g = d ? d->child : NULL; g; g = g->next) {
+		put_clean(str(g, "file"), 0);
+		if (num(g, "line"))
+			printf(":%lld", (long long)num(g, "line"));
+		printf(": %s: ", str(g, "level"));
+		put_clean(str(g, "message"), 0);
+		putchar('\n');
+	}
+}
+
+static void print_status(const struct bs_json *r)
+{
+	char up[32];
+
+	duration(num(r, "uptime"), up, sizeof(up));
+	printf("version           %s\n", str(r, "version"));
+	printf("pid               %lld\n", (long long)num(r, "pid"));
+	printf("uptime            %s\n", up);
+	printf("backend           %s\n", str(r, "backend"));
+	printf("config            %s\n", *str(r, "config") ? str(r, "config") : "(none)");
+	if (bs_json_get(r, "dhcp") && bs_json_get(r, "dhcp")->type == BS_JSON_TRUE)
+		printf("leases            %lld of %lld\n", (long long)num(r, "leases"),
+		       (long long)num(r, "leases_max"));
+	else
+		printf("leases            DHCP off\n");
+	printf("tftp transfers    %lld\n", (long long)num(r, "tftp_transfers"));
+	printf("http connections  %lld\n", (long long)num(r, "http_connections"));
+}
+
+static void print_stats(const struct bs_json *r)
+{
+	const struct bs_json *s = bs_json_get(r, "stats");
+
+	for (const struct bs_json *v = s ? s->child : NULL; v; v = v->next) {
+		put_clean(v->key, 40);
+		if (v->type == BS_JSON_NUMBER && v->is_int)
+			printf(" %lld\n", (long long)v->i);
+		else
+			printf(" %.0f\n", v->num);
+	}
+}
+
+static void print_leases(const struct bs_json *r)
+{
+	const struct bs_json *l = bs_json_get(r, "leases");
+	int64_t now = num(r, "now");
+
+	printf("%-15s  %-17s  %-8s  %-9s  %s\n", "IP", "MAC", "STATE", "EXPIRES", "HOSTNAME");
+	for (const struct bs_json *e = l ? l->child : NULL; e; e = e->next) {
+		char exp[32] = "never";
+
+		if (num(e, "expires"))
+			duration(num(e, "expires") - now, exp, sizeof(exp));
+		put_clean(str(e, "ip"), 15);
+		printf("  ");
+		put_clean(str(e, "mac"), 17);
+		printf("  %-8s  %-9s  ", str(e, "state"), exp);
+		put_clean(str(e, "hostname"), 0);
+		putchar('\n');
+	}
+}
+
+static void print_hosts(const struct bs_json *r)
+{
+	const struct bs_json *h = bs_json_get(r, "hosts");
+
+	printf("%-17s  %-15s  %-20s  %s\n", "MAC", "IP", "HOSTNAME", "TAGS");
+	for (const struct bs_json *e = h ? h->child : NULL; e; e = e->next) {
+		const struct bs_json *tags = bs_json_get(e, "tags");
+		bool first = true;
+
+		put_clean(str(e, "mac"), 17);
+		printf("  ");
+		put_clean(*str(e, "ip") ? str(e, "ip") : "-", 15);
+		printf("  ");
+		put_clean(*str(e, "hostname") ? str(e, "hostname") : "-", 20);
+		printf("  ");
+		for (const struct bs_json *t = tags ? tags->child : NULL; t; t = t->next) {
+			if (t->type != BS_JSON_STRING)
+				continue;
+			printf(first ? "" : ",");
+			put_clean(t->str, 0);
+			first = false;
+		}
+		if (bs_json_get(e, "ignore") && bs_json_get(e, "ignore")->type == BS_JSON_TRUE)
+			printf("%signore", first ? "" : " ");
+		putchar('\n');
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"socket", required_argument, NULL, 's'}, {"json", no_argument, NULL, 'j'},
+	    {"mac", required_argument, NULL, 'm'},    {"ip", required_argument, NULL, 'i'},
+	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
+	};
+	static const struct bs_json_limits lim = {
+	    .max_len = BS_CTL_MAX_RESPONSE, .max_depth = 8, .max_nodes = 8u << 20};
+	const char *sock = BS_CONTROL_SOCKET_DEFAULT, *mac = NULL, *ip = NULL, *cmd;
+	char path[PATH_MAX], err[200];
+	struct bs_json_doc *doc = NULL;
+	const struct bs_json *r, *ok, *valid;
+	struct bs_jw w;
+	char *resp = NULL;
+	size_t rlen = 0;
+	bool json = false;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "+s:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			sock = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'm':
+			mac = optarg;
+			break;
+		case 'i':
+			ip = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[optind++];
+	/* leases takes its filters after the command word too */
+	if (strcmp(cmd, "leases") == 0) {
+		while ((c = getopt_long(argc, argv, "+s:jh", opts, NULL)) != -1) {
+			switch (c) {
+			case 's':
+				sock = optarg;
+				break;
+			case 'j':
+				json = true;
+				break;
+			case 'm':
+				mac = optarg;
+				break;
+			case 'i':
+				ip = optarg;
+				break;
+			default:
+				usage(stderr);
+				return 2;
+			}
+		}
+	}
+	bs_jw_init(&w, BS_CTL_MAX_LINE);
+	bs_jw_obj(&w);
+	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "stats") == 0 || strcmp(cmd, "reload") == 0 ||
+	    strcmp(cmd, "hosts") == 0) {
+		bs_jw_kstr(&w, "cmd", cmd);
+	} else if (strcmp(cmd, "leases") == 0) {
+		bs_jw_kstr(&w, "cmd", cmd);
+		if (mac)
+			bs_jw_kstr(&w, "mac", mac);
+		if (ip)
+			bs_jw_kstr(&w, "ip", ip);
+	} else if (strcmp(cmd, "lease") == 0 && argc - optind == 2 &&
+		   strcmp(argv[optind], "release") == 0) {
+		bs_jw_kstr(&w, "cmd", "lease-release");
+		bs_jw_kstr(&w, "ip", argv[optind + 1]);
+		optind += 2;
+	} else if (strcmp(cmd, "config") == 0 && argc - optind == 2 &&
+		   strcmp(argv[optind], "check") == 0) {
+		/* The server has its own working directory. */
+		if (!realpath(argv[optind + 1], path))
+			return die("%s: cannot resolve the path", argv[optind + 1]);
+		bs_jw_kstr(&w, "cmd", "config-check");
+		bs_jw_kstr(&w, "file", path);
+		optind += 2;
+	} else {
+		usage(stderr);
+		return 2;
+	}
+	if (optind < argc && strcmp(cmd, "leases") != 0) {
+		usage(stderr);
+		return 2;
+	}
+	bs_jw_obj_end(&w);
+	if (w.failed)
+		return die("%s", "request too long");
+	rc = exchange(sock, w.p, w.len, &resp, &rlen);
+	bs_jw_free(&w);
+	if (rc)
+		return rc;
+	if (bs_json_parse(resp, rlen, &lim, &doc, err, sizeof(err)) < 0) {
+		fprintf(stderr, "bootstormctl: bad response: %s\n", err);
+		free(resp);
+		return 2;
+	}
+	r = bs_json_root(doc);
+	ok = bs_json_get(r, "ok");
+	valid = bs_json_get(r, "valid");
+	rc = ok && ok->type == BS_JSON_TRUE ? 0 : 1;
+	if (!rc && valid && valid->type == BS_JSON_FALSE)
+		rc = 1;
+	if (json) {
+		fwrite(resp, 1, rlen, stdout);
+		putchar('\n');
+	} else if (!ok || ok->type != BS_JSON_TRUE) {
+		print_diags(r);
+		fprintf(stderr, "bootstormctl: %s\n",
+			*str(r, "error") ? str(r, "error") : "the server answered with an error");
+	} else if (strcmp(cmd, "status") == 0) {
+		print_status(r);
+	} else if (strcmp(cmd, "stats") == 0) {
+		print_stats(r);
+	} else if (strcmp(cmd, "leases") == 0) {
+		print_leases(r);
+	} else if (strcmp(cmd, "hosts") == 0) {
+		print_hosts(r);
+	} else if (strcmp(cmd, "lease") == 0) {
+		printf("released %s\n", str(r, "released"));
+	} else if (strcmp(cmd, "reload") == 0) {
+		print_diags(r);
+		printf("reloaded %s\n", str(r, "config"));
+	} else if (strcmp(cmd, "config") == 0) {
+		print_diags(r);
+		printf("%s: %lld errors, %lld warnings%s\n", path, (long long)num(r, "errors"),
+		       (long long)num(r, "warnings"), rc ? "" : ": OK");
+	}
+	bs_json_free(doc);
+	free(resp);
+	return rc;
+}

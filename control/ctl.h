@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The operator control socket (docs/control.md): a Unix stream socket, one
+ * JSON object per line in each direction, request then response.
+ *
+ * The server owns an epoll fd of its own (the listening socket and its
+ * clients); whoever runs the loop polls that one fd and calls
+ * bs_ctl_ready() when it is readable and bs_ctl_tick() about once a second.
+ * Today that is the worker (bs_worker_add_fd); after the process split it
+ * is the control process's loop, unchanged.
+ *
+ * Everything is non-blocking and bounded: a request line is at most
+ * BS_CTL_MAX_LINE bytes, at most BS_CTL_MAX_CLIENTS clients, a client that
+ * stops reading its responses is disconnected, none can stall the loop.
+ */
+#ifndef BS_CONTROL_CTL_H
+#define BS_CONTROL_CTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "../dataplane/proto/datagram.h" /* bs_stat_fn */
+#include "../dataplane/util/log.h"
+#include "json.h"
+
+#define BS_CTL_MAX_LINE	    65536 /* request bytes, without the newline */
+#define BS_CTL_MAX_CLIENTS  16
+#define BS_CTL_MAX_RESPONSE (64u << 20)
+
+struct bs_config;
+struct lease_table;
+
+/* What the commands read and act on. Any pointer may be NULL: the command
+   that needs it answers that the server does not have it. */
+struct bs_ctl_env {
+	const char *version;
+	const char *backend;	       /* the packet I/O backend's name */
+	const char *conf_path;	       /* absolute; "" or NULL: none (nothing to reload) */
+	time_t started;		       /* wall clock */
+	struct lease_table *leases;    /* NULL: DHCP off */
+	struct bs_config *const *live; /* *live: the configuration in use now */
+	void *arg;		       /* for the hooks below */
+	/* Make lease changes durable (the worker's sync path). */
+	int (*sync_leases)(void *arg, time_t now);
+	/* Re-read the configuration file, as SIGHUP does. */
+	void (*reload)(void *arg);
+	/* Every counter (bs_worker_stats_all and friends). */
+	void (*stats)(void *arg, bs_stat_fn fn, void *fn_arg);
+};
+
+/* Who sent a request (SO_PEERCRED). */
+struct bs_ctl_peer {
+	uid_t uid;
+	pid_t pid;
+};
+
+/*
+ * Answer one request line (no newline): one JSON object written to out,
+ * {"ok":true,...} or {"ok":false,"error":"..."}. Never fails: an
+ * oversized answer becomes an error object. now: wall clock.
+ */
+void bs_ctl_handle(const struct bs_ctl_env *env, const struct bs_ctl_peer *peer, const char *line,
+		   size_t len, time_t now, const struct bs_log *log, struct bs_jw *out);
+
+struct bs_ctl;
+
+/*
+ * Create the socket at path (mode 0600; with group: that group, mode 0660).
+ * A stale socket file (nobody accepts on it) is replaced; a live one (another
+ * server answers) gives -EADDRINUSE; a file that is not a socket -EEXIST.
+ * 0 and *out, or -errno (message logged: an error when required, else a
+ * warning).
+ */
+int bs_ctl_open(const char *path, const char *group, bool required, const struct bs_ctl_env *env,
+		const struct bs_log *log, struct bs_ctl **out);
+
+/* The fd to poll for readability. */
+int bs_ctl_fd(const struct bs_ctl *c);
+
+/* Loop hooks; arg is the struct bs_ctl. */
+void bs_ctl_ready(void *arg, uint64_t now_ms);
+void bs_ctl_tick(void *arg, uint64_t now_ms);
+
+/* Close every client and remove the socket file if it is still ours. */
+void bs_ctl_close(struct bs_ctl *c);
+
+#endif

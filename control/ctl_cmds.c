@@ -1,0 +1,469 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The control socket's commands: a table, one handler each, every handler
+ * a function of the request, the env (struct bs_ctl_env) and the clock.
+ * No I/O here but what a command is about (the lease journal sync, reading
+ * a config file); the server that carries the lines is ctl.c.
+ */
+#include "ctl.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "proto/lease.h"
+
+#define CTL_MAX_MEMBERS 32
+
+/* ---- commands ---------------------------------------------------------- */
+
+struct ctl_req {
+	const struct bs_ctl_env *env;
+	const struct bs_ctl_peer *peer;
+	const struct bs_json *root;
+	const struct bs_log *log;
+	time_t now;
+};
+
+static void ctl_error(struct bs_jw *w, const char *msg)
+{
+	bs_jw_kbool(w, "ok", false);
+	bs_jw_kstr(w, "error", msg);
+}
+
+static const char *state_name(int st)
+{
+	switch (st) {
+	case LEASE_OFFERED:
+		return "offered";
+	case LEASE_BOUND:
+		return "bound";
+	case LEASE_DECLINED:
+		return "declined";
+	default:
+		return "free";
+	}
+}
+
+static void mac_str(const uint8_t m[6], char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+static int parse_mac(const char *s, uint8_t m[6])
+{
+	unsigned v[6];
+	char sep[5], end;
+
+	if (strlen(s) != 17 ||
+	    sscanf(s, "%2x%c%2x%c%2x%c%2x%c%2x%c%2x%c", &v[0], &sep[0], &v[1], &sep[1], &v[2],
+		   &sep[2], &v[3], &sep[3], &v[4], &sep[4], &v[5], &end) != 11)
+		return -EINVAL;
+	for (int i = 0; i < 5; i++)
+		if (sep[i] != sep[0] || (sep[0] != ':' && sep[0] != '-'))
+			return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		m[i] = (uint8_t)v[i];
+	return 0;
+}
+
+static int parse_ip(const char *s, uint32_t *ip)
+{
+	struct in_addr a;
+
+	if (!s || inet_pton(AF_INET, s, &a) != 1)
+		return -EINVAL;
+	*ip = ntohl(a.s_addr);
+	return 0;
+}
+
+static void ip_str(uint32_t ip, char buf[16])
+{
+	struct in_addr a = {.s_addr = htonl(ip)};
+
+	inet_ntop(AF_INET, &a, buf, 16);
+}
+
+/* status: the counters it shows come from the stats walk */
+struct pick {
+	uint64_t tftp, http;
+};
+
+static void pick_stat(void *arg, const char *name, uint64_t v)
+{
+	struct pick *p = arg;
+
+	if (strcmp(name, "tftp_active_transfers") == 0)
+		p->tftp = v;
+	else if (strcmp(name, "http_conns_active") == 0)
+		p->http = v;
+}
+
+static void c_status(const struct ctl_req *r, struct bs_jw *w)
+{
+	const struct bs_ctl_env *e = r->env;
+	struct pick p = {0};
+
+	if (e->stats)
+		e->stats(e->arg, pick_stat, &p);
+	bs_jw_kbool(w, "ok", true);
+	bs_jw_kstr(w, "version", e->version ? e->version : "");
+	bs_jw_ki64(w, "pid", (int64_t)getpid());
+	bs_jw_ki64(w, "started", (int64_t)e->started);
+	bs_jw_ki64(w, "uptime", (int64_t)(r->now - e->started));
+	bs_jw_kstr(w, "backend", e->backend ? e->backend : "");
+	bs_jw_kstr(w, "config", e->conf_path ? e->conf_path : "");
+	bs_jw_kbool(w, "dhcp", e->leases != NULL);
+	bs_jw_ku64(w, "leases", e->leases ? lease_count(e->leases) : 0);
+	bs_jw_ku64(w, "leases_max", e->leases ? lease_max(e->leases) : 0);
+	bs_jw_ku64(w, "tftp_transfers", p.tftp);
+	bs_jw_ku64(w, "http_connections", p.http);
+}
+
+static void put_stat(void *arg, const char *name, uint64_t v)
+{
+	bs_jw_ku64(arg, name, v);
+}
+
+static void c_stats(const struct ctl_req *r, struct bs_jw *w)
+{
+	bs_jw_kbool(w, "ok", true);
+	bs_jw_key(w, "stats");
+	bs_jw_obj(w);
+	if (r->env->stats)
+		r->env->stats(r->env->arg, put_stat, w);
+	bs_jw_obj_end(w);
+}
+
+struct lease_walk {
+	struct bs_jw *w;
+	time_t now;
+	bool by_mac, by_ip;
+	uint8_t mac[6];
+	uint32_t ip;
+	size_t n;
+};
+
+static void put_lease(void *arg, const struct lease *l)
+{
+	struct lease_walk *lw = arg;
+	char mac[18], ip[16];
+
+	if (!lease_live(l, lw->now) || (lw->by_ip && l->ip != lw->ip) ||
+	    (lw->by_mac && memcmp(l->mac, lw->mac, 6) != 0))
+		return;
+	mac_str(l->mac, mac);
+	ip_str(l->ip, ip);
+	bs_jw_obj(lw->w);
+	bs_jw_kstr(lw->w, "ip", ip);
+	bs_jw_kstr(lw->w, "mac", mac);
+	bs_jw_kstr(lw->w, "state", state_name(l->state));
+	bs_jw_ki64(lw->w, "expires", (int64_t)l->expires);
+	bs_jw_key(lw->w, "hostname");
+	bs_jw_strn(lw->w, l->hostname, strnlen(l->hostname, sizeof(l->hostname)));
+	bs_jw_obj_end(lw->w);
+	lw->n++;
+}
+
+static void c_leases(const struct ctl_req *r, struct bs_jw *w)
+{
+	struct lease_walk lw = {.w = w, .now = r->now};
+	const char *mac = bs_json_get_str(r->root, "mac");
+	const char *ip = bs_json_get_str(r->root, "ip");
+
+	if ((bs_json_get(r->root, "mac") && (!mac || parse_mac(mac, lw.mac) < 0)) ||
+	    (bs_json_get(r->root, "ip") && parse_ip(ip, &lw.ip) < 0)) {
+		ctl_error(w, mac && !ip ? "mac: expected aa:bb:cc:dd:ee:ff"
+					: "mac/ip: expected aa:bb:cc:dd:ee:ff / a.b.c.d");
+		return;
+	}
+	lw.by_mac = mac != NULL;
+	lw.by_ip = ip != NULL;
+	if (!r->env->leases) {
+		ctl_error(w, "DHCP is off (no dhcp-range): no leases");
+		return;
+	}
+	bs_jw_kbool(w, "ok", true);
+	bs_jw_ki64(w, "now", (int64_t)r->now);
+	bs_jw_key(w, "leases");
+	bs_jw_arr(w);
+	lease_foreach(r->env->leases, put_lease, &lw);
+	bs_jw_arr_end(w);
+}
+
+static void c_lease_release(const struct ctl_req *r, struct bs_jw *w)
+{
+	const struct bs_ctl_env *e = r->env;
+	const char *s = bs_json_get_str(r->root, "ip");
+	const struct lease *l;
+	uint32_t ip;
+	int err;
+
+	if (parse_ip(s, &ip) < 0) {
+		ctl_error(w, "ip: expected an IPv4 address (a.b.c.d)");
+		return;
+	}
+	if (!e->leases) {
+		ctl_error(w, "DHCP is off (no dhcp-range): no leases");
+		return;
+	}
+	l = lease_find_ip(e->leases, ip);
+	if (!lease_live(l, r->now)) {
+		ctl_error(w, "no lease for this address");
+		return;
+	}
+	lease_release(e->leases, ip);
+	bs_logf(r->log, LOG_NOTICE, "control: lease %s released (uid %u, pid %d)", s,
+		(unsigned)r->peer->uid, (int)r->peer->pid);
+	if (e->sync_leases && (err = e->sync_leases(e->arg, r->now)) < 0) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg),
+			 "released in memory, but the lease journal sync failed: %s "
+			 "(retried with the next DHCP batch)",
+			 strerror(-err));
+		ctl_error(w, msg);
+		return;
+	}
+	bs_jw_kbool(w, "ok", true);
+	bs_jw_kstr(w, "released", s);
+}
+
+static void put_diags(struct bs_jw *w, const struct bs_diags *d)
+{
+	static const char *const lv[] = {"note", "warning", "error"};
+
+	bs_jw_ku64(w, "errors", d->errors);
+	bs_jw_ku64(w, "warnings", d->warnings);
+	bs_jw_key(w, "diagnostics");
+	bs_jw_arr(w);
+	for (size_t i = 0; i < d->n; i++) {
+		const struct bs_diag *g = &d->v[i];
+
+		bs_jw_obj(w);
+		bs_jw_kstr(w, "level", g->level >= 0 && g->level <= 2 ? lv[g->level] : "error");
+		bs_jw_kstr(w, "file", g->file);
+		bs_jw_ki64(w, "line", g->line);
+		bs_jw_kstr(w, "message", g->msg);
+		bs_jw_obj_end(w);
+	}
+	bs_jw_arr_end(w);
+}
+
+static void c_reload(const struct ctl_req *r, struct bs_jw *w)
+{
+	const struct bs_ctl_env *e = r->env;
+	struct bs_diags d = {0};
+	struct bs_config *cfg = NULL;
+
+	if (!e->reload || !e->conf_path || !e->conf_path[0]) {
+		ctl_error(w, "no configuration file: nothing to reload");
+		return;
+	}
+	/* Checked first so that the answer can say why nothing changed; the
+	   reload itself reads the file again. */
+	if (bs_config_from_file(e->conf_path, false, &cfg, &d) < 0 || !cfg) {
+		ctl_error(w, "the configuration has errors: the running one is kept");
+		put_diags(w, &d);
+		bs_diags_free(&d);
+		return;
+	}
+	bs_config_free(cfg);
+	bs_logf(r->log, LOG_INFO, "control: reload (uid %u, pid %d)", (unsigned)r->peer->uid,
+		(int)r->peer->pid);
+	e->reload(e->arg);
+	bs_jw_kbool(w, "ok", true);
+	bs_jw_kstr(w, "config", e->conf_path);
+	put_diags(w, &d);
+	bs_diags_free(&d);
+}
+
+static void c_config_check(const struct ctl_req *r, struct bs_jw *w)
+{
+	const char *path = bs_json_get_str(r->root, "file");
+	struct bs_diags d = {0};
+	struct bs_config *cfg = NULL;
+
+	if (!path || path[0] != '/') {
+		ctl_error(w, "file: expected an absolute path");
+		return;
+	}
+	/* Diagnostics quote the file's lines: reading any file as the server
+	   is for those who could read it anyway. */
+	if (r->peer->uid != 0 && r->peer->uid != geteuid()) {
+		ctl_error(w, "config-check is for root (its diagnostics quote the file)");
+		return;
+	}
+	if (bs_config_from_file(path, true, &cfg, &d) == 0 && cfg)
+		bs_config_check_environment(cfg, &d);
+	bs_config_free(cfg);
+	bs_jw_kbool(w, "ok", true);
+	bs_jw_kbool(w, "valid", d.errors == 0);
+	put_diags(w, &d);
+	bs_diags_free(&d);
+}
+
+static void c_hosts(const struct ctl_req *r, struct bs_jw *w)
+{
+	const struct bs_config *cfg = r->env->live ? *r->env->live : NULL;
+	const struct bs_policy *p = cfg ? cfg->policy : NULL;
+
+	if (!p) {
+		ctl_error(w, "no policy loaded");
+		return;
+	}
+	bs_jw_kbool(w, "ok", true);
+	bs_jw_key(w, "hosts");
+	bs_jw_arr(w);
+	for (size_t i = 0; i < p->nhosts; i++) {
+		const struct bs_host *h = &p->hosts[i];
+		char mac[18], ip[16], where[300];
+
+		mac_str(h->mac, mac);
+		bs_jw_obj(w);
+		bs_jw_kstr(w, "mac", mac);
+		bs_jw_key(w, "ip");
+		if (h->ip) {
+			ip_str(h->ip, ip);
+			bs_jw_str(w, ip);
+		} else {
+			bs_jw_null(w);
+		}
+		bs_jw_kstr(w, "hostname", h->hostname);
+		bs_jw_key(w, "tags");
+		bs_jw_arr(w);
+		for (unsigned t = 0; t < p->ntags && t < BS_TAG_MAX; t++)
+			if ((h->set >> t) & 1)
+				bs_jw_str(w, p->tag_names[t] ? p->tag_names[t] : "?");
+		bs_jw_arr_end(w);
+		bs_jw_kbool(w, "ignore", h->ignore);
+		bs_jw_ku64(w, "lease_secs", h->lease_secs);
+		snprintf(where, sizeof(where), "%s:%d", h->origin.file ? h->origin.file : "",
+			 h->origin.line);
+		bs_jw_kstr(w, "origin", where);
+		bs_jw_obj_end(w);
+	}
+	bs_jw_arr_end(w);
+}
+
+struct ctl_cmd {
+	const char *name;
+	void (*fn)(const struct ctl_req *r, struct bs_jw *w);
+	const char *args[3]; /* members allowed besides "cmd" */
+	const char *need;    /* a member that must be there */
+};
+
+static const struct ctl_cmd ctl_cmds[] = {
+    {"status", c_status, {NULL}, NULL},
+    {"stats", c_stats, {NULL}, NULL},
+    {"leases", c_leases, {"mac", "ip", NULL}, NULL},
+    {"lease-release", c_lease_release, {"ip", NULL}, "ip"},
+    {"reload", c_reload, {NULL}, NULL},
+    {"config-check", c_config_check, {"file", NULL}, "file"},
+    {"hosts", c_hosts, {NULL}, NULL},
+};
+
+/* A flat object of scalars, "cmd" a known command, only its members. */
+static const struct ctl_cmd *ctl_validate(const struct bs_json *root, char *err, size_t errlen)
+{
+	const struct ctl_cmd *cmd = NULL;
+	const char *name;
+
+	if (root->type != BS_JSON_OBJECT) {
+		snprintf(err, errlen, "expected a JSON object");
+		return NULL;
+	}
+	for (const struct bs_json *m = root->child; m; m = m->next) {
+		if (m->type == BS_JSON_OBJECT || m->type == BS_JSON_ARRAY) {
+			snprintf(err, errlen, "member \"%.64s\": nested values are not accepted",
+				 m->key);
+			return NULL;
+		}
+		for (const struct bs_json *k = root->child; k != m; k = k->next)
+			if (strcmp(k->key, m->key) == 0) {
+				snprintf(err, errlen, "member \"%.64s\" given twice", m->key);
+				return NULL;
+			}
+	}
+	name = bs_json_get_str(root, "cmd");
+	if (!name) {
+		snprintf(err, errlen, "expected \"cmd\": a string");
+		return NULL;
+	}
+	for (size_t i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++)
+		if (strcmp(ctl_cmds[i].name, name) == 0)
+			cmd = &ctl_cmds[i];
+	if (!cmd) {
+		snprintf(err, errlen,
+			 "unknown cmd \"%.64s\" (status, stats, leases, lease-release, reload, "
+			 "config-check, hosts)",
+			 name);
+		return NULL;
+	}
+	for (const struct bs_json *m = root->child; m; m = m->next) {
+		bool ok = strcmp(m->key, "cmd") == 0;
+
+		for (int i = 0; !ok && cmd->args[i]; i++)
+			ok = strcmp(m->key, cmd->args[i]) == 0;
+		if (!ok) {
+			snprintf(err, errlen, "%s: unknown member \"%.64s\"", cmd->name, m->key);
+			return NULL;
+		}
+		if (strcmp(m->key, "cmd") == 0)
+			continue;
+		if (m->type != BS_JSON_STRING) {
+			snprintf(err, errlen, "%s: member \"%.64s\" must be a string", cmd->name,
+				 m->key);
+			return NULL;
+		}
+	}
+	if (cmd->need && !bs_json_get(root, cmd->need)) {
+		snprintf(err, errlen, "%s: missing member \"%s\"", cmd->name, cmd->need);
+		return NULL;
+	}
+	return cmd;
+}
+
+void bs_ctl_handle(const struct bs_ctl_env *env, const struct bs_ctl_peer *peer, const char *line,
+		   size_t len, time_t now, const struct bs_log *log, struct bs_jw *out)
+{
+	static const struct bs_json_limits lim = {
+	    .max_len = BS_CTL_MAX_LINE, .max_depth = 2, .max_nodes = 1 + CTL_MAX_MEMBERS};
+	struct bs_json_doc *doc = NULL;
+	const struct ctl_cmd *cmd;
+	char err[200], msg[260];
+	int rc;
+
+	bs_jw_reset(out);
+	bs_jw_obj(out);
+	rc = bs_json_parse(line, len, &lim, &doc, err, sizeof(err));
+	if (rc < 0) {
+		snprintf(msg, sizeof(msg), "bad request: %s",
+			 rc == -ENOMEM ? "out of memory" : err);
+		ctl_error(out, msg);
+		goto done;
+	}
+	cmd = ctl_validate(bs_json_root(doc), err, sizeof(err));
+	if (!cmd) {
+		snprintf(msg, sizeof(msg), "bad request: %s", err);
+		ctl_error(out, msg);
+		goto done;
+	}
+	cmd->fn(
+	    &(struct ctl_req){
+		.env = env, .peer = peer, .root = bs_json_root(doc), .log = log, .now = now},
+	    out);
+done:
+	bs_jw_obj_end(out);
+	bs_json_free(doc);
+	if (out->failed) {
+		bs_jw_reset(out);
+		bs_jw_obj(out);
+		ctl_error(out, "response too large");
+		bs_jw_obj_end(out);
+	}
+}

@@ -1,0 +1,548 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Control socket: the JSON reader (a table of valid and hostile inputs),
+ * the writer's escaping, the request dispatch (a table of requests against
+ * a fake server state) and the server's handling of hostile clients
+ * (overlong lines, garbage, a client that never reads).
+ */
+#include "unit.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "control/config.h"
+#include "control/ctl.h"
+#include "control/json.h"
+#include "proto/lease.h"
+
+#define CHECK(desc, cond)                                                                          \
+	do {                                                                                       \
+		char m_[600];                                                                      \
+		snprintf(m_, sizeof(m_), "[%s] %s", (desc), #cond);                                \
+		CU_assertImplementation((cond) ? CU_TRUE : CU_FALSE, __LINE__, m_, __FILE__, "",   \
+					CU_FALSE);                                                 \
+	} while (0)
+
+#define S(lit) lit, sizeof(lit) - 1
+
+static const struct bs_json_limits lim = {.max_len = 4096, .max_depth = 4, .max_nodes = 64};
+
+/* ---- reader ---- */
+
+static const struct {
+	const char *desc;
+	const char *in;
+	size_t len;
+	int rc;
+	int type;
+} parse_cases[] = {
+    {"flat request", S("{\"cmd\":\"status\"}"), 0, BS_JSON_OBJECT},
+    {"whitespace around", S(" \t\r\n{ } \n"), 0, BS_JSON_OBJECT},
+    {"array", S("[1, -2.5e3, true, false, null, \"x\"]"), 0, BS_JSON_ARRAY},
+    {"scalar string", S("\"a\\u00e9\\n\""), 0, BS_JSON_STRING},
+    {"surrogate pair", S("\"\\ud83d\\ude00\""), 0, BS_JSON_STRING},
+    {"raw UTF-8", S("\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\""), 0, BS_JSON_STRING},
+    {"zero", S("0"), 0, BS_JSON_NUMBER},
+    {"empty input", S(""), -EINVAL, 0},
+    {"only spaces", S("   "), -EINVAL, 0},
+    {"unterminated object", S("{"), -EINVAL, 0},
+    {"missing value", S("{\"a\":}"), -EINVAL, 0},
+    {"trailing comma", S("{\"a\":1,}"), -EINVAL, 0},
+    {"trailing comma array", S("[1,]"), -EINVAL, 0},
+    {"single quotes", S("{'a':1}"), -EINVAL, 0},
+    {"bare key", S("{a:1}"), -EINVAL, 0},
+    {"leading zero", S("01"), -EINVAL, 0},
+    {"bare dot", S("1."), -EINVAL, 0},
+    {"plus sign", S("+1"), -EINVAL, 0},
+    {"hex number", S("0x10"), -EINVAL, 0},
+    {"NaN", S("NaN"), -EINVAL, 0},
+    {"bad escape", S("\"\\x\""), -EINVAL, 0},
+    {"short \\u", S("\"\\u12\""), -EINVAL, 0},
+    {"unterminated string", S("\"abc"), -EINVAL, 0},
+    {"lone high surrogate", S("\"\\ud800\""), -EINVAL, 0},
+    {"lone low surrogate", S("\"\\udc00\""), -EINVAL, 0},
+    {"escaped NUL", S("\"a\\u0000b\""), -EINVAL, 0},
+    {"raw NUL in string", S("\"a\0b\""), -EINVAL, 0},
+    {"NUL after value", S("{}\0"), -EINVAL, 0},
+    {"NUL instead of value", S("\0"), -EINVAL, 0},
+    {"raw control char", S("\"a\tb\""), -EINVAL, 0},
+    {"invalid UTF-8 byte", S("\"\xff\""), -EINVAL, 0},
+    {"overlong UTF-8", S("\"\xc0\xaf\""), -EINVAL, 0},
+    {"UTF-8 surrogate", S("\"\xed\xa0\x80\""), -EINVAL, 0},
+    {"truncated UTF-8", S("\"\xe2\x82\""), -EINVAL, 0},
+    {"two values", S("{} {}"), -EINVAL, 0},
+    {"garbage after", S("{\"a\":1} x"), -EINVAL, 0},
+    {"binary", S("\x01\x02\x03"), -EINVAL, 0},
+    {"truncated literal", S("tru"), -EINVAL, 0},
+    {"nesting at the limit", S("[[[[]]]]"), 0, BS_JSON_ARRAY},
+    {"nesting too deep", S("[[[[[]]]]]"), -E2BIG, 0},
+    {"deep object nesting", S("{\"a\":{\"a\":{\"a\":{\"a\":{}}}}}"), -E2BIG, 0},
+    {"number too long", S("1234567890123456789012345678901234567890123456789012345678901234567890"),
+     -EINVAL, 0},
+};
+
+static void test_parse_table(void)
+{
+	for (size_t i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++) {
+		struct bs_json_doc *d = NULL;
+		char err[200];
+		int rc = bs_json_parse(parse_cases[i].in, parse_cases[i].len, &lim, &d, err,
+				       sizeof(err));
+
+		CHECK(parse_cases[i].desc, rc == parse_cases[i].rc);
+		if (rc == 0) {
+			CHECK(parse_cases[i].desc, bs_json_root(d)->type == parse_cases[i].type);
+		} else {
+			CHECK(parse_cases[i].desc, d == NULL);
+			CHECK(parse_cases[i].desc, err[0] != '\0');
+		}
+		bs_json_free(d);
+	}
+}
+
+static void test_parse_values(void)
+{
+	struct bs_json_doc *d = NULL;
+	const struct bs_json *r, *v;
+
+	CU_ASSERT_EQUAL_FATAL(
+	    bs_json_parse(S("{\"s\":\"a\\u00e9\\\"\\/\",\"n\":-12,\"f\":2.5,\"big\":"
+			    "99999999999999999999,\"t\":true,\"e\":\"\\ud83d\\ude00\"}"),
+			  &lim, &d, NULL, 0),
+	    0);
+	r = bs_json_root(d);
+	CU_ASSERT_EQUAL(r->len, 6);
+	CU_ASSERT_STRING_EQUAL(bs_json_get_str(r, "s"), "a\xc3\xa9\"/");
+	v = bs_json_get(r, "n");
+	CU_ASSERT(v && v->is_int && v->i == -12);
+	v = bs_json_get(r, "f");
+	CU_ASSERT(v && !v->is_int && v->num == 2.5);
+	v = bs_json_get(r, "big");
+	CU_ASSERT(v && !v->is_int && v->num > 9e19);
+	CU_ASSERT(bs_json_get(r, "t")->type == BS_JSON_TRUE);
+	CU_ASSERT_STRING_EQUAL(bs_json_get_str(r, "e"), "\xf0\x9f\x98\x80");
+	CU_ASSERT_PTR_NULL(bs_json_get(r, "missing"));
+	CU_ASSERT_PTR_NULL(bs_json_get_str(r, "n"));
+	bs_json_free(d);
+}
+
+static void test_parse_limits(void)
+{
+	struct bs_json_limits small = {.max_len = 16, .max_depth = 4, .max_nodes = 3};
+	struct bs_json_doc *d = NULL;
+
+	CU_ASSERT_EQUAL(bs_json_parse(S("\"0123456789abcdefgh\""), &small, &d, NULL, 0), -E2BIG);
+	CU_ASSERT_EQUAL(bs_json_parse(S("[1,2]"), &small, &d, NULL, 0), 0);
+	bs_json_free(d);
+	CU_ASSERT_EQUAL(bs_json_parse(S("[1,2,3]"), &small, &d, NULL, 0), -E2BIG);
+	CU_ASSERT_PTR_NULL(d);
+}
+
+/* ---- writer ---- */
+
+static void test_writer(void)
+{
+	struct bs_jw w;
+	struct bs_json_doc *d = NULL;
+
+	bs_jw_init(&w, 1024);
+	bs_jw_obj(&w);
+	bs_jw_kstr(&w, "q", "a\"b\\c\n\x01");
+	bs_jw_key(&w, "bad");
+	bs_jw_strn(&w, "x\xff\xc3y\x7f", 5);
+	bs_jw_key(&w, "a");
+	bs_jw_arr(&w);
+	bs_jw_u64(&w, 18446744073709551615ull);
+	bs_jw_i64(&w, -5);
+	bs_jw_null(&w);
+	bs_jw_obj(&w);
+	bs_jw_obj_end(&w);
+	bs_jw_arr_end(&w);
+	bs_jw_kbool(&w, "t", true);
+	bs_jw_obj_end(&w);
+	CU_ASSERT_FALSE(w.failed);
+	CU_ASSERT_STRING_EQUAL(
+	    w.p, "{\"q\":\"a\\\"b\\\\c\\n\\u0001\",\"bad\":\"x\\ufffd\\ufffdy\\u007f\","
+		 "\"a\":[18446744073709551615,-5,null,{}],\"t\":true}");
+	/* whatever the writer makes, the reader takes */
+	CU_ASSERT_EQUAL(bs_json_parse(w.p, w.len, &lim, &d, NULL, 0), 0);
+	bs_json_free(d);
+	bs_jw_free(&w);
+
+	bs_jw_init(&w, 8);
+	bs_jw_kstr(&w, "key", "longer than eight");
+	CU_ASSERT_TRUE(w.failed);
+	bs_jw_free(&w);
+}
+
+/* ---- dispatch against a fake state ---- */
+
+static char tmpdir[] = "/tmp/bs_test_ctl.XXXXXX";
+static int syncs, reloads;
+
+static int fake_sync(void *arg, time_t now)
+{
+	(void)arg, (void)now;
+	syncs++;
+	return 0;
+}
+
+static void fake_reload(void *arg)
+{
+	(void)arg;
+	reloads++;
+}
+
+static void fake_stats(void *arg, bs_stat_fn fn, void *fa)
+{
+	(void)arg;
+	fn(fa, "fake_a", 1);
+	fn(fa, "tftp_active_transfers", 3);
+}
+
+static const char *write_file(const char *name, const char *text)
+{
+	static char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static const struct {
+	const char *desc;
+	const char *req;
+	bool ok;
+	const char *has;   /* substring of the response */
+	const char *hasnt; /* must not appear */
+} dispatch_cases[] = {
+    {"status", "{\"cmd\":\"status\"}", true, "\"leases\":2", NULL},
+    {"status transfers", "{\"cmd\":\"status\"}", true, "\"tftp_transfers\":3", NULL},
+    {"stats", "{\"cmd\":\"stats\"}", true, "\"stats\":{\"fake_a\":1,", NULL},
+    {"leases", "{\"cmd\":\"leases\"}", true, "\"ip\":\"10.0.0.5\",\"mac\":\"52:54:00:00:00:01\"",
+     NULL},
+    {"leases by mac", "{\"cmd\":\"leases\",\"mac\":\"52-54-00-00-00-02\"}", true, "10.0.0.6",
+     "10.0.0.5"},
+    {"leases by ip", "{\"cmd\":\"leases\",\"ip\":\"10.0.0.5\"}", true, "pc1", "10.0.0.6"},
+    {"leases hostile hostname", "{\"cmd\":\"leases\",\"ip\":\"10.0.0.6\"}", true,
+     "\"hostname\":\"a\\\"\\u0001\\ufffd\"", NULL},
+    {"leases bad mac", "{\"cmd\":\"leases\",\"mac\":\"52:54:00\"}", false, "mac", NULL},
+    {"leases bad ip", "{\"cmd\":\"leases\",\"ip\":\"10.0.0\"}", false, "ip", NULL},
+    {"leases filter not a string", "{\"cmd\":\"leases\",\"ip\":5}", false, "must be a string",
+     NULL},
+    {"release unknown", "{\"cmd\":\"lease-release\",\"ip\":\"10.0.0.99\"}", false, "no lease",
+     NULL},
+    {"release no ip", "{\"cmd\":\"lease-release\"}", false, "missing member \\\"ip\\\"", NULL},
+    {"release", "{\"cmd\":\"lease-release\",\"ip\":\"10.0.0.5\"}", true,
+     "\"released\":\"10.0.0.5\"", NULL},
+    {"released is gone", "{\"cmd\":\"leases\"}", true, "10.0.0.6", "10.0.0.5"},
+    {"hosts", "{\"cmd\":\"hosts\"}", true,
+     "\"mac\":\"52:54:00:00:00:01\",\"ip\":\"10.0.0.5\",\"hostname\":\"pc1\",\"tags\":[\"lab\"]",
+     NULL},
+    {"hosts without ip", "{\"cmd\":\"hosts\"}", true, "\"ip\":null", NULL},
+    {"reload", "{\"cmd\":\"reload\"}", true, "\"config\":\"", NULL},
+    {"config-check relative", "{\"cmd\":\"config-check\",\"file\":\"x.conf\"}", false, "absolute",
+     NULL},
+    {"config-check missing", "{\"cmd\":\"config-check\",\"file\":\"/nonexistent/b.conf\"}", true,
+     "\"valid\":false", NULL},
+    {"unknown cmd", "{\"cmd\":\"reboot\"}", false, "unknown cmd", NULL},
+    {"no cmd", "{}", false, "\\\"cmd\\\"", NULL},
+    {"cmd not a string", "{\"cmd\":1}", false, "\\\"cmd\\\"", NULL},
+    {"array", "[\"status\"]", false, "expected a JSON object", NULL},
+    {"nested", "{\"cmd\":\"status\",\"x\":{}}", false, "nested", NULL},
+    {"nested deep", "{\"cmd\":{\"a\":{\"b\":1}}}", false, "bad request", NULL},
+    {"unknown member", "{\"cmd\":\"status\",\"x\":1}", false, "unknown member", NULL},
+    {"duplicate", "{\"cmd\":\"status\",\"cmd\":\"stats\"}", false, "twice", NULL},
+    {"not JSON", "status", false, "bad request", NULL},
+    {"empty", "", false, "bad request", NULL},
+    {"binary", "\x80\x81\xfe\xff", false, "bad request", NULL},
+};
+
+static void test_dispatch_table(void)
+{
+	static const struct bs_json_limits rlim = {
+	    .max_len = 1 << 20, .max_depth = 8, .max_nodes = 1000};
+	struct lease_table *t = lease_table_new(100);
+	const uint8_t m1[6] = {0x52, 0x54, 0, 0, 0, 1}, m2[6] = {0x52, 0x54, 0, 0, 0, 2};
+	time_t now = 1700000000;
+	struct bs_config *cfg = NULL;
+	struct bs_diags d = {0};
+	const char *conf =
+	    write_file("srv.conf", "dhcp-range=10.0.0.10,10.0.0.100,255.255.255.0\n"
+				   "dhcp-host=52:54:00:00:00:01,10.0.0.5,pc1,set:lab\n"
+				   "dhcp-host=52:54:00:00:00:03,pc3\n");
+	char conf_path[256];
+	struct bs_ctl_env env = {
+	    .version = "0.1.0",
+	    .backend = "socket",
+	    .conf_path = conf_path,
+	    .started = now - 100,
+	    .leases = t,
+	    .live = &cfg,
+	    .sync_leases = fake_sync,
+	    .reload = fake_reload,
+	    .stats = fake_stats,
+	};
+	struct bs_ctl_peer root = {0, 1};
+	struct bs_jw w;
+
+	snprintf(conf_path, sizeof(conf_path), "%s", conf);
+	CU_ASSERT_EQUAL_FATAL(bs_config_from_file(conf, false, &cfg, &d), 0);
+	bs_diags_free(&d);
+	CU_ASSERT_EQUAL(lease_set(t, 0x0a000005, m1, LEASE_BOUND, now + 3600, "pc1", now), 0);
+	CU_ASSERT_EQUAL(lease_set(t, 0x0a000006, m2, LEASE_OFFERED, now + 60, "a\"\x01\xff", now),
+			0);
+	bs_jw_init(&w, 1 << 20);
+	for (size_t i = 0; i < sizeof(dispatch_cases) / sizeof(dispatch_cases[0]); i++) {
+		const char *desc = dispatch_cases[i].desc;
+		struct bs_json_doc *doc = NULL;
+		const struct bs_json *ok;
+
+		bs_ctl_handle(&env, &root, dispatch_cases[i].req, strlen(dispatch_cases[i].req),
+			      now, NULL, &w);
+		CHECK(desc, bs_json_parse(w.p, w.len, &rlim, &doc, NULL, 0) == 0);
+		ok = bs_json_get(bs_json_root(doc), "ok");
+		CHECK(desc,
+		      ok && ok->type == (dispatch_cases[i].ok ? BS_JSON_TRUE : BS_JSON_FALSE));
+		if (!dispatch_cases[i].ok)
+			CHECK(desc, bs_json_get_str(bs_json_root(doc), "error") != NULL);
+		CHECK(desc, strstr(w.p, dispatch_cases[i].has) != NULL);
+		if (dispatch_cases[i].hasnt)
+			CHECK(desc, strstr(w.p, dispatch_cases[i].hasnt) == NULL);
+		if (!strstr(w.p, dispatch_cases[i].has) ||
+		    (dispatch_cases[i].hasnt && strstr(w.p, dispatch_cases[i].hasnt)))
+			fprintf(stderr, "  [%s] got: %s\n", desc, w.p);
+		bs_json_free(doc);
+	}
+	CU_ASSERT_EQUAL(syncs, 1);
+	CU_ASSERT_EQUAL(reloads, 1);
+	CU_ASSERT_PTR_NULL(lease_find_ip(t, 0x0a000005));
+
+	/* config-check: file:line diagnostics; a bad config is never reloaded */
+	const char *bad = write_file("bad.conf", "dhcp-range=10.0.0.10\nbogus-directive=1\n");
+	char req[600];
+
+	snprintf(req, sizeof(req), "{\"cmd\":\"config-check\",\"file\":\"%s\"}", bad);
+	bs_ctl_handle(&env, &root, req, strlen(req), now, NULL, &w);
+	CU_ASSERT_PTR_NOT_NULL(strstr(w.p, "\"valid\":false"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(w.p, "\"line\":1,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(w.p, "\"line\":2,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(w.p, "bad.conf"));
+	snprintf(req, sizeof(req), "{\"cmd\":\"config-check\",\"file\":\"%s\"}", conf_path);
+	bs_ctl_handle(&env, &root, req, strlen(req), now, NULL, &w);
+	CU_ASSERT_PTR_NOT_NULL(strstr(w.p, "\"valid\":true"));
+	/* only root (or the server's user) may have files read for it */
+	bs_ctl_handle(&env, &(struct bs_ctl_peer){getuid() ? 0 : 4242, 1}, req, strlen(req), now,
+		      NULL, &w);
+	if (getuid() == 0)
+		CU_ASSERT_PTR_NOT_NULL(strstr(w.p, "\"ok\":false"));
+	snprintf(conf_path, sizeof(conf_path), "%s", bad);
+	bs_ctl_handle(&env, &root, S("{\"cmd\":\"reload\"}"), now, NULL, &w);
+	CU_ASSERT_PTR_NOT_NULL(strstr(w.p, "\"ok\":false"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(w.p, "\"line\":2,"));
+	CU_ASSERT_EQUAL(reloads, 1);
+
+	/* nothing to act on */
+	struct bs_ctl_env none = {.version = "x"};
+
+	bs_ctl_handle(&none, &root, S("{\"cmd\":\"leases\"}"), now, NULL, &w);
+	CU_ASSERT_PTR_NOT_NULL(strstr(w.p, "\"ok\":false"));
+	bs_ctl_handle(&none, &root, S("{\"cmd\":\"reload\"}"), now, NULL, &w);
+	CU_ASSERT_PTR_NOT_NULL(strstr(w.p, "\"ok\":false"));
+	bs_ctl_handle(&none, &root, S("{\"cmd\":\"status\"}"), now, NULL, &w);
+	CU_ASSERT_PTR_NOT_NULL(strstr(w.p, "\"ok\":true"));
+
+	/* a response that does not fit becomes an error */
+	struct bs_jw tiny;
+
+	bs_jw_init(&tiny, 64);
+	bs_ctl_handle(&env, &root, S("{\"cmd\":\"status\"}"), now, NULL, &tiny);
+	CU_ASSERT_STRING_EQUAL(tiny.p, "{\"ok\":false,\"error\":\"response too large\"}");
+	bs_jw_free(&tiny);
+
+	bs_jw_free(&w);
+	bs_config_free(cfg);
+	lease_table_free(t);
+}
+
+/* ---- the server with real sockets ---- */
+
+static int client_connect(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	CU_ASSERT_FATAL(strlen(path) < sizeof(sa.sun_path));
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	CU_ASSERT_EQUAL(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+/* Run the server until fd has a whole line (or a few rounds passed). */
+static ssize_t read_line(struct bs_ctl *c, int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	for (int round = 0; round < 200; round++) {
+		ssize_t n;
+
+		bs_ctl_ready(c, 0);
+		n = recv(fd, buf + len, size - 1 - len, MSG_DONTWAIT);
+		if (n > 0)
+			len += (size_t)n;
+		else if (n == 0)
+			break;
+		buf[len] = '\0';
+		if (memchr(buf, '\n', len))
+			return (ssize_t)len;
+		usleep(1000);
+	}
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+static void test_server(void)
+{
+	struct bs_ctl_env env = {.version = "0.1.0", .started = time(NULL)};
+	char path[256], buf[4096];
+	struct bs_ctl *c = NULL;
+	struct stat st;
+	int fd, fd2;
+
+	snprintf(path, sizeof(path), "%s/ctl.sock", tmpdir);
+	CU_ASSERT_EQUAL_FATAL(bs_ctl_open(path, NULL, true, &env, NULL, &c), 0);
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);
+	/* a second server on the same path: refused, the first keeps it */
+	struct bs_ctl *c2 = NULL;
+
+	CU_ASSERT_EQUAL(bs_ctl_open(path, NULL, true, &env, NULL, &c2), -EADDRINUSE);
+
+	fd = client_connect(path);
+	CU_ASSERT_EQUAL(send(fd, S("{\"cmd\":\"status\"}\n"), 0), 17);
+	read_line(c, fd, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "{\"ok\":true,\"version\":\"0.1.0\""));
+
+	/* a 1 MiB line: one error, then the next request is answered */
+	size_t big = 1u << 20;
+	char *junk = malloc(big);
+	size_t sent = 0;
+
+	memset(junk, 'x', big);
+	while (sent < big) {
+		ssize_t n = send(fd, junk + sent, big - sent, MSG_DONTWAIT);
+
+		if (n > 0)
+			sent += (size_t)n;
+		bs_ctl_ready(c, 0);
+	}
+	free(junk);
+	CU_ASSERT_EQUAL(send(fd, S("\n{\"cmd\":\"status\"}\n"), 0), 18);
+	read_line(c, fd, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "longer than 65536"));
+	if (!strstr(buf, "\n{\"ok\":true"))
+		read_line(c, fd, buf + strlen(buf), sizeof(buf) - strlen(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "{\"ok\":true,\"version\""));
+
+	/* a client that sends and never reads: disconnected, others served */
+	fd2 = client_connect(path);
+	size_t queued = 0;
+
+	for (int i = 0; i < 20000; i++) {
+		ssize_t n = send(fd2, S("{\"cmd\":\"status\"}\n"), MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n > 0)
+			queued += (size_t)n;
+		bs_ctl_ready(c, 0);
+	}
+	CU_ASSERT(queued > 0);
+	bs_ctl_tick(c, 0);
+	bs_ctl_tick(c, 10000); /* stalled for longer than it may be */
+	CU_ASSERT_EQUAL(send(fd, S("{\"cmd\":\"nope\"}\n"), 0), 15);
+	read_line(c, fd, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "unknown cmd"));
+	/* fd2 was closed by the server: reading ends in EOF or a reset */
+	ssize_t n;
+
+	while ((n = recv(fd2, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		;
+	CU_ASSERT(n == 0 || (n < 0 && errno == ECONNRESET));
+	close(fd2);
+	close(fd);
+
+	/* more clients than allowed: the extra one is told so */
+	int many[BS_CTL_MAX_CLIENTS + 1];
+
+	for (int i = 0; i <= BS_CTL_MAX_CLIENTS; i++) {
+		many[i] = client_connect(path);
+		bs_ctl_ready(c, 0);
+	}
+	read_line(c, many[BS_CTL_MAX_CLIENTS], buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "too many"));
+	for (int i = 0; i <= BS_CTL_MAX_CLIENTS; i++)
+		close(many[i]);
+
+	bs_ctl_close(c);
+	CU_ASSERT_NOT_EQUAL(stat(path, &st), 0); /* removed */
+
+	/* stale socket file (a killed server): replaced */
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	CU_ASSERT_EQUAL(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(s);
+	CU_ASSERT_EQUAL(bs_ctl_open(path, NULL, true, &env, NULL, &c), 0);
+	bs_ctl_close(c);
+	/* control-group: that group, mode 0660 (root may chown to any group);
+	   an unknown group fails */
+	if (getuid() == 0) {
+		CU_ASSERT_EQUAL(bs_ctl_open(path, "root", true, &env, NULL, &c), 0);
+		CU_ASSERT_EQUAL(stat(path, &st), 0);
+		CU_ASSERT_EQUAL(st.st_mode & 0777, 0660);
+		CU_ASSERT_EQUAL(st.st_gid, 0);
+		bs_ctl_close(c);
+	}
+	CU_ASSERT_EQUAL(bs_ctl_open(path, "no-such-group-bs", true, &env, NULL, &c), -ENOENT);
+	CU_ASSERT_NOT_EQUAL(stat(path, &st), 0);
+	/* a regular file is never removed */
+	write_file("ctl.sock", "precious\n");
+	CU_ASSERT_EQUAL(bs_ctl_open(path, NULL, true, &env, NULL, &c), -EEXIST);
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	unlink(path);
+}
+
+int main(void)
+{
+	static const struct unit_test tests[] = {
+	    {"json parse table", test_parse_table},
+	    {"json parse values", test_parse_values},
+	    {"json parse limits", test_parse_limits},
+	    {"json writer", test_writer},
+	    {"dispatch table", test_dispatch_table},
+	    {"server", test_server},
+	    {NULL, NULL},
+	};
+	int rc;
+
+	if (!mkdtemp(tmpdir))
+		return 1;
+	rc = unit_run("ctl", tests);
+	{
+		char cmd[300];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+		(void)!system(cmd);
+	}
+	return rc;
+}
