@@ -38,6 +38,9 @@ static void usage(FILE *f)
 		"  reload                      re-read the configuration (as SIGHUP)\n"
 		"  config check FILE           check a config file; nothing is applied\n"
 		"  hosts                       dhcp-host entries in use\n"
+		"  cache warm [--wait] PATH..  pin files and read them into memory\n"
+		"  cache status                cached files: size, resident, pinned, warming\n"
+		"  cache unpin PATH|'*'        drop a pin (the file may then be evicted)\n"
 		"options:\n"
 		"  -s, --socket PATH   control socket (default %s)\n"
 		"  -j, --json          print the server's JSON response as is\n",
@@ -279,6 +282,158 @@ static void print_hosts(const struct bs_json *r)
 	}
 }
 
+/* ---- cache warm / status / unpin ---- */
+
+static int cache_request(const char *sock, bool raw, struct bs_jw *w, struct bs_json_doc **doc,
+			 const struct bs_json **r)
+{
+	static const struct bs_json_limits lim = {
+	    .max_len = BS_CTL_MAX_RESPONSE, .max_depth = 8, .max_nodes = 8u << 20};
+	char *resp = NULL, err[200];
+	size_t rlen = 0;
+	const struct bs_json *ok;
+	int rc;
+
+	if (w->failed)
+		return die("%s", "request too long");
+	rc = exchange(sock, w->p, w->len, &resp, &rlen);
+	if (rc)
+		return rc;
+	if (raw) {
+		fwrite(resp, 1, rlen, stdout);
+		putchar('\n');
+	}
+	rc = bs_json_parse(resp, rlen, &lim, doc, err, sizeof(err));
+	free(resp);
+	if (rc < 0)
+		return die("bad response: %s", err);
+	*r = bs_json_root(*doc);
+	ok = bs_json_get(*r, "ok");
+	if (!ok || ok->type != BS_JSON_TRUE) {
+		fprintf(stderr, "bootstormctl: %s\n",
+			*str(*r, "error") ? str(*r, "error") : "the server answered with an error");
+		return 1;
+	}
+	return 0;
+}
+
+static bool flag(const struct bs_json *o, const char *key)
+{
+	const struct bs_json *v = bs_json_get(o, key);
+
+	return v && v->type == BS_JSON_TRUE;
+}
+
+static void print_cache_file(const struct bs_json *f)
+{
+	printf("%-32s %12lld %12lld %3lld%% %8.1f MB/s refs %lld%s%s%s\n", str(f, "path"),
+	       (long long)num(f, "size"), (long long)num(f, "resident"),
+	       (long long)num(f, "percent"), (double)num(f, "rate_bps") / 1e6,
+	       (long long)num(f, "refs"), flag(f, "pinned") ? " pinned" : "",
+	       flag(f, "warming") ? " warming" : "", flag(f, "done") ? " done" : "");
+}
+
+/* A status path is relative to the root; the operator may have named it
+   as "<root>/path". */
+static bool same_file(const char *status_path, const char *arg)
+{
+	size_t a = strlen(arg), s = strlen(status_path);
+
+	return strcmp(status_path, arg) == 0 ||
+	       (a > s && arg[a - s - 1] == '/' && strcmp(arg + a - s, status_path) == 0);
+}
+
+static int cache_main(const char *sock, bool json, int argc, char **argv)
+{
+	struct bs_json_doc *doc = NULL;
+	const struct bs_json *r, *files;
+	struct bs_jw w;
+	bool wait = false;
+	int rc, i = 1;
+
+	if (argc < 1)
+		return usage(stderr), 2;
+	bs_jw_init(&w, BS_CTL_MAX_LINE);
+	bs_jw_obj(&w);
+	if (strcmp(argv[0], "warm") == 0) {
+		if (i < argc && strcmp(argv[i], "--wait") == 0)
+			wait = true, i++;
+		if (i >= argc)
+			return usage(stderr), 2;
+		bs_jw_kstr(&w, "cmd", "cache-warm");
+		bs_jw_key(&w, "paths");
+		bs_jw_arr(&w);
+		for (int k = i; k < argc; k++)
+			bs_jw_str(&w, argv[k]);
+		bs_jw_arr_end(&w);
+	} else if (strcmp(argv[0], "status") == 0 && argc == 1) {
+		bs_jw_kstr(&w, "cmd", "cache-status");
+	} else if (strcmp(argv[0], "unpin") == 0 && argc == 2) {
+		bs_jw_kstr(&w, "cmd", "cache-unpin");
+		bs_jw_kstr(&w, "path", argv[1]);
+	} else {
+		return usage(stderr), 2;
+	}
+	bs_jw_obj_end(&w);
+	rc = cache_request(sock, json, &w, &doc, &r);
+	bs_jw_free(&w);
+	if (rc || json)
+		goto out;
+	files = bs_json_get(r, "files");
+	if (strcmp(argv[0], "warm") == 0) {
+		for (const struct bs_json *f = files ? files->child : NULL; f; f = f->next)
+			if (*str(f, "error"))
+				fprintf(stderr, "bootstormctl: %s: %s\n", str(f, "path"),
+					str(f, "error"));
+			else if (!wait)
+				printf("warming %s\n", str(f, "path"));
+	} else if (strcmp(argv[0], "unpin") == 0) {
+		printf("unpinned %s\n", str(r, "unpinned"));
+	} else {
+		printf("%-32s %12s %12s %4s %13s\n", "PATH", "SIZE", "RESIDENT", "%", "RATE");
+		for (const struct bs_json *f = files ? files->child : NULL; f; f = f->next)
+			print_cache_file(f);
+	}
+	while (wait) {
+		struct timespec ts = {0, 200 * 1000000};
+		bool all = true;
+
+		bs_json_free(doc);
+		doc = NULL;
+		nanosleep(&ts, NULL);
+		bs_jw_init(&w, 256);
+		bs_jw_obj(&w);
+		bs_jw_kstr(&w, "cmd", "cache-status");
+		bs_jw_obj_end(&w);
+		rc = cache_request(sock, false, &w, &doc, &r);
+		bs_jw_free(&w);
+		if (rc)
+			goto out;
+		files = bs_json_get(r, "files");
+		for (int k = i; k < argc; k++) {
+			const struct bs_json *hit = NULL;
+
+			for (const struct bs_json *f = files ? files->child : NULL; f; f = f->next)
+				if (same_file(str(f, "path"), argv[k]))
+					hit = f;
+			if (!hit)
+				continue; /* could not be opened (reported above) */
+			printf("%s: %lld/%lld bytes (%lld%%) %.1f MB/s%s\n", argv[k],
+			       (long long)num(hit, "resident"), (long long)num(hit, "size"),
+			       (long long)num(hit, "percent"), (double)num(hit, "rate_bps") / 1e6,
+			       flag(hit, "done") ? " done" : "");
+			if (!flag(hit, "done"))
+				all = false;
+		}
+		fflush(stdout);
+		if (all)
+			break;
+	}
+out:
+	bs_json_free(doc);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -347,6 +502,8 @@ int main(int argc, char **argv)
 			}
 		}
 	}
+	if (strcmp(cmd, "cache") == 0)
+		return cache_main(sock, json, argc - optind, argv + optind);
 	bs_jw_init(&w, BS_CTL_MAX_LINE);
 	bs_jw_obj(&w);
 	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "stats") == 0 || strcmp(cmd, "reload") == 0 ||

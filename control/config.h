@@ -76,6 +76,12 @@ struct bs_config {
 	uint32_t http_max_conns; /* http-max-conns; 0 = 1024 */
 	uint32_t http_timeout;	 /* http-timeout, seconds; 0 = 30 */
 
+	/* Image cache (docs/http.md "Image cache") */
+#define BS_MAX_CACHE_WARM 32
+	char cache_warm[BS_MAX_CACHE_WARM][256]; /* cache-warm=PATH: pinned at start */
+	unsigned ncache_warm;
+	uint64_t cache_size; /* cache-size=SIZE, bytes; 0 = no byte budget */
+
 	/* Operator control socket (not in dnsmasq; docs/control.md). */
 	char control_socket[108]; /* control-socket; "" = BS_CONTROL_SOCKET_DEFAULT */
 	char control_group[64];	  /* control-group; "" = none (mode 0600) */

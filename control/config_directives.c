@@ -875,6 +875,48 @@ store:
 	c->cfg->ipxe_boots[c->cfg->nipxe_boots++] = b;
 }
 
+/* ---- image cache (not in dnsmasq) -------------------------------------- */
+
+static void d_cache_warm(struct cfg_ctx *c, struct cfg_field *f, size_t n)
+{
+	struct bs_config *cfg = c->cfg;
+
+	if (cfg->ncache_warm >= BS_MAX_CACHE_WARM) {
+		cfg_err(c, "too many cache-warm files (at most %d)", BS_MAX_CACHE_WARM);
+		return;
+	}
+	if (one_path(c, f, n, cfg->cache_warm[cfg->ncache_warm], sizeof(cfg->cache_warm[0])))
+		return;
+	cfg->ncache_warm++;
+}
+
+/* SIZE: bytes, or with a K, M, G or T suffix (powers of 1024). */
+static void d_cache_size(struct cfg_ctx *c, struct cfg_field *f, size_t n)
+{
+	static const char units[] = "KMGT";
+	char num[32];
+	const char *u;
+	size_t len = n == 1 ? strlen(f[0].s) : 0;
+	unsigned shift = 0;
+	uint64_t v;
+
+	if (n != 1 || len == 0 || len >= sizeof(num)) {
+		cfg_err(c, "expected one size (e.g. 512M, 4G)");
+		return;
+	}
+	memcpy(num, f[0].s, len + 1);
+	u = strchr(units, num[len - 1] & ~0x20);
+	if (num[len - 1] && u && len > 1) {
+		shift = 10 * (unsigned)(u - units + 1);
+		num[len - 1] = '\0';
+	}
+	if (cfg_parse_u64(num, 1, UINT64_MAX >> shift, &v)) {
+		cfg_err(c, "\"%s\" is not a size (expected e.g. 512M, 4G)", f[0].s);
+		return;
+	}
+	c->cfg->cache_size = v << shift;
+}
+
 /* ---- control socket (not in dnsmasq) ----------------------------------- */
 
 static void d_control_socket(struct cfg_ctx *c, struct cfg_field *f, size_t n)
@@ -941,6 +983,8 @@ const struct cfg_directive cfg_directives[] = {
     {"http-root", CFG_ARG_REQ, d_http_root, "DIRECTORY", 0},
     {"http-max-conns", CFG_ARG_REQ, d_http_max_conns, "NUMBER", 0},
     {"http-timeout", CFG_ARG_REQ, d_http_timeout, "SECONDS", 0},
+    {"cache-warm", CFG_ARG_REQ, d_cache_warm, "PATH", 0},
+    {"cache-size", CFG_ARG_REQ, d_cache_size, "SIZE", 0},
     {"control-socket", CFG_ARG_REQ, d_control_socket, "PATH", 0},
     {"control-group", CFG_ARG_REQ, d_control_group, "GROUP", 0},
     {"metrics-address", CFG_ARG_REQ, d_metrics_address, "ADDRESS:PORT", 0},

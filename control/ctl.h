@@ -31,6 +31,8 @@
 
 struct bs_config;
 struct lease_table;
+struct bs_cache_file_status;
+typedef void (*bs_cache_status_fn)(void *arg, const struct bs_cache_file_status *s);
 
 /* What the commands read and act on. Any pointer may be NULL: the command
    that needs it answers that the server does not have it. */
@@ -48,6 +50,14 @@ struct bs_ctl_env {
 	void (*reload)(void *arg);
 	/* Every counter (bs_worker_stats_all and friends). */
 	void (*stats)(void *arg, bs_stat_fn fn, void *fn_arg);
+	/* The image cache (tftp-root's; NULL hooks: none): cache-warm pins and
+	   queues path for warming (0 or -errno), cache-unpin drops a pin ("*":
+	   all; 0 or -ENOENT), cache-status walks the files then the cache's
+	   counters (bs_cache_status_foreach, bs_cache_stats_foreach). */
+	int (*cache_warm)(void *arg, const char *path);
+	int (*cache_unpin)(void *arg, const char *path);
+	void (*cache_status)(void *arg, bs_cache_status_fn fn, void *fn_arg, bs_stat_fn sfn,
+			     void *sfn_arg);
 };
 
 /* Who sent a request (SO_PEERCRED). */

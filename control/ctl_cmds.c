@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "config.h"
 #include "proto/lease.h"
 
@@ -350,11 +351,134 @@ static void c_hosts(const struct ctl_req *r, struct bs_jw *w)
 	bs_jw_arr_end(w);
 }
 
+/* ---- image cache (docs/http.md "Image cache") ---- */
+
+static void c_cache_warm(const struct ctl_req *r, struct bs_jw *w)
+{
+	const struct bs_ctl_env *e = r->env;
+	const struct bs_json *paths = bs_json_get(r->root, "paths");
+	size_t n = 0;
+
+	if (!paths || paths->type != BS_JSON_ARRAY || !paths->child) {
+		ctl_error(w, "paths: expected a non-empty array of file names");
+		return;
+	}
+	for (const struct bs_json *p = paths->child; p; p = p->next)
+		if (p->type != BS_JSON_STRING) {
+			ctl_error(w, "paths: expected strings");
+			return;
+		}
+	if (!e->cache_warm) {
+		ctl_error(w, "no image cache (TFTP is off)");
+		return;
+	}
+	bs_jw_key(w, "files");
+	bs_jw_arr(w);
+	for (const struct bs_json *p = paths->child; p; p = p->next) {
+		int err = e->cache_warm(e->arg, p->str);
+
+		bs_jw_obj(w);
+		bs_jw_kstr(w, "path", p->str);
+		if (err < 0)
+			bs_jw_kstr(w, "error", strerror(-err));
+		else
+			n++;
+		bs_jw_obj_end(w);
+	}
+	bs_jw_arr_end(w);
+	bs_logf(r->log, LOG_INFO, "control: cache warm of %zu file(s) (uid %u, pid %d)", n,
+		(unsigned)r->peer->uid, (int)r->peer->pid);
+	bs_jw_kbool(w, "ok", n > 0);
+	if (!n)
+		bs_jw_kstr(w, "error", "no file could be opened");
+}
+
+static void put_cache_file(void *arg, const struct bs_cache_file_status *s)
+{
+	struct bs_jw *w = arg;
+
+	bs_jw_obj(w);
+	bs_jw_kstr(w, "path", s->path);
+	bs_jw_ku64(w, "size", s->size);
+	bs_jw_ku64(w, "resident", s->resident);
+	bs_jw_ku64(w, "refs", s->refs);
+	bs_jw_kbool(w, "pinned", s->pinned);
+	bs_jw_kbool(w, "warming", s->warming);
+	bs_jw_kbool(w, "done", s->done);
+	bs_jw_ku64(w, "percent", s->percent);
+	bs_jw_ku64(w, "warm_ms", s->warm_ms);
+	bs_jw_ku64(w, "rate_bps", s->rate_bps);
+	bs_jw_obj_end(w);
+}
+
+struct cache_walk {
+	struct bs_jw *w;
+	bool in_stats;
+};
+
+static void put_cache_stat(void *arg, const char *name, uint64_t v)
+{
+	struct cache_walk *cw = arg;
+
+	if (!cw->in_stats) {
+		bs_jw_arr_end(cw->w);
+		bs_jw_key(cw->w, "stats");
+		bs_jw_obj(cw->w);
+		cw->in_stats = true;
+	}
+	bs_jw_ku64(cw->w, name, v);
+}
+
+static void c_cache_status(const struct ctl_req *r, struct bs_jw *w)
+{
+	if (!r->env->cache_status) {
+		ctl_error(w, "no image cache (TFTP is off)");
+		return;
+	}
+	bs_jw_kbool(w, "ok", true);
+	bs_jw_key(w, "files");
+	bs_jw_arr(w);
+	/* the files, then the counters: fill "files", open "stats" on the
+	   first counter (put_cache_stat) */
+	{
+		struct cache_walk cw = {.w = w};
+
+		r->env->cache_status(r->env->arg, put_cache_file, w, put_cache_stat, &cw);
+		if (!cw.in_stats) {
+			bs_jw_arr_end(w);
+			bs_jw_key(w, "stats");
+			bs_jw_obj(w);
+		}
+	}
+	bs_jw_obj_end(w);
+}
+
+static void c_cache_unpin(const struct ctl_req *r, struct bs_jw *w)
+{
+	const char *path = bs_json_get_str(r->root, "path");
+
+	if (!r->env->cache_unpin) {
+		ctl_error(w, "no image cache (TFTP is off)");
+		return;
+	}
+	if (!path) {
+		ctl_error(w, "path: expected a string");
+		return;
+	}
+	if (r->env->cache_unpin(r->env->arg, path) < 0) {
+		ctl_error(w, "not pinned");
+		return;
+	}
+	bs_jw_kbool(w, "ok", true);
+	bs_jw_kstr(w, "unpinned", path);
+}
+
 struct ctl_cmd {
 	const char *name;
 	void (*fn)(const struct ctl_req *r, struct bs_jw *w);
 	const char *args[3]; /* members allowed besides "cmd" */
 	const char *need;    /* a member that must be there */
+	const char *array;   /* a member that is an array (checked by fn) */
 };
 
 static const struct ctl_cmd ctl_cmds[] = {
@@ -365,6 +489,9 @@ static const struct ctl_cmd ctl_cmds[] = {
     {"reload", c_reload, {NULL}, NULL},
     {"config-check", c_config_check, {"file", NULL}, "file"},
     {"hosts", c_hosts, {NULL}, NULL},
+    {"cache-warm", c_cache_warm, {"paths", NULL}, "paths", "paths"},
+    {"cache-status", c_cache_status, {NULL}, NULL},
+    {"cache-unpin", c_cache_unpin, {"path", NULL}, "path"},
 };
 
 /* A flat object of scalars, "cmd" a known command, only its members. */
@@ -378,7 +505,8 @@ static const struct ctl_cmd *ctl_validate(const struct bs_json *root, char *err,
 		return NULL;
 	}
 	for (const struct bs_json *m = root->child; m; m = m->next) {
-		if (m->type == BS_JSON_OBJECT || m->type == BS_JSON_ARRAY) {
+		if (m->type == BS_JSON_OBJECT ||
+		    (m->type == BS_JSON_ARRAY && strcmp(m->key, "paths") != 0)) {
 			snprintf(err, errlen, "member \"%.64s\": nested values are not accepted",
 				 m->key);
 			return NULL;
@@ -400,7 +528,7 @@ static const struct ctl_cmd *ctl_validate(const struct bs_json *root, char *err,
 	if (!cmd) {
 		snprintf(err, errlen,
 			 "unknown cmd \"%.64s\" (status, stats, leases, lease-release, reload, "
-			 "config-check, hosts)",
+			 "config-check, hosts, cache-warm, cache-status, cache-unpin)",
 			 name);
 		return NULL;
 	}
@@ -415,6 +543,14 @@ static const struct ctl_cmd *ctl_validate(const struct bs_json *root, char *err,
 		}
 		if (strcmp(m->key, "cmd") == 0)
 			continue;
+		if (cmd->array && strcmp(m->key, cmd->array) == 0) {
+			if (m->type != BS_JSON_ARRAY) {
+				snprintf(err, errlen, "%s: member \"%.64s\" must be an array",
+					 cmd->name, m->key);
+				return NULL;
+			}
+			continue;
+		}
 		if (m->type != BS_JSON_STRING) {
 			snprintf(err, errlen, "%s: member \"%.64s\" must be a string", cmd->name,
 				 m->key);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -78,6 +79,7 @@ struct app {
 	struct bs_worker *worker;
 	struct bs_ctl *ctl; /* control-socket */
 	struct bs_ctl_env ctl_env;
+	int warm_tfd; /* steps cache warming while armed (cache_kick) */
 	bool pid_written;
 };
 
@@ -127,6 +129,93 @@ static bool ifaces_differ(const struct bs_config *x, const struct bs_config *y)
 	       memcmp(x->listen, y->listen, sizeof(x->listen[0]) * x->nlisten) != 0;
 }
 
+/* ---- image cache warming (docs/http.md "Image cache") ---- */
+
+#define WARM_STEP_BYTES (8u << 20) /* read ahead per step ... */
+#define WARM_STEP_NS	2000000	   /* ... every 2 ms (each step stops after ~1 ms) */
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void cache_kick(struct app *a, bool on)
+{
+	struct itimerspec it = {.it_interval.tv_nsec = on ? WARM_STEP_NS : 0,
+				.it_value.tv_nsec = on ? WARM_STEP_NS : 0};
+
+	if (a->worker) /* warm_tfd is set with it */
+		timerfd_settime(a->warm_tfd, 0, &it, NULL);
+}
+
+/* The worker polls the timerfd: one small step per expiry, so a warm never
+   holds the loop for longer than one WARM_STEP_BYTES readahead. */
+static void cache_warm_ready(void *arg, uint64_t now_ms)
+{
+	struct app *a = arg;
+	uint64_t n;
+
+	(void)now_ms;
+	if (read(a->warm_tfd, &n, sizeof(n)) < 0)
+		return;
+	if (!bs_cache_warm_step(a->cache, WARM_STEP_BYTES, mono_ms()))
+		cache_kick(a, false);
+}
+
+static int ctl_cache_warm(void *arg, const char *path)
+{
+	struct app *a = arg;
+	int err;
+
+	if (!a->cache)
+		return -ENOENT;
+	err = bs_cache_warm(a->cache, path, strlen(path), mono_ms());
+	if (err == 0)
+		cache_kick(a, true);
+	return err;
+}
+
+static int ctl_cache_unpin(void *arg, const char *path)
+{
+	struct app *a = arg;
+
+	if (strcmp(path, "*") == 0) {
+		bs_cache_unpin_all(a->cache);
+		return 0;
+	}
+	return bs_cache_unpin(a->cache, path, strlen(path));
+}
+
+static void ctl_cache_status(void *arg, bs_cache_status_fn fn, void *fn_arg, bs_stat_fn sfn,
+			     void *sfn_arg)
+{
+	struct app *a = arg;
+
+	bs_cache_status_foreach(a->cache, mono_ms(), fn, fn_arg);
+	bs_cache_stats_foreach(a->cache, sfn, sfn_arg);
+}
+
+/* At start and on reload: pins are dropped, cache-warm= files pinned again. */
+static void cache_apply(struct app *a, const struct bs_config *cfg)
+{
+	if (a->http_cache)
+		bs_cache_set_budget(a->http_cache, cfg->cache_size);
+	if (!a->cache)
+		return;
+	bs_cache_unpin_all(a->cache);
+	bs_cache_set_budget(a->cache, cfg->cache_size);
+	for (unsigned i = 0; i < cfg->ncache_warm; i++) {
+		int err = ctl_cache_warm(a, cfg->cache_warm[i]);
+
+		if (err < 0)
+			bs_logf(&a->log, LOG_WARNING, "cache-warm=%s: %s", cfg->cache_warm[i],
+				strerror(-err));
+	}
+}
+
 /*
  * Only the DHCP policy is swapped live. Sockets, the lease file and TFTP
  * settings are bound at start-up; say so instead of half-applying them.
@@ -170,6 +259,7 @@ static void app_reload(void *arg)
 		bs_logf(&a->log, LOG_WARNING, "reload: backend changes need a restart");
 	if (ifaces_differ(ncfg, a->cfg))
 		bs_logf(&a->log, LOG_WARNING, "reload: interface changes need a restart");
+	cache_apply(a, ncfg);
 	if (ncfg->policy->lease_max != a->cfg->policy->lease_max)
 		bs_logf(&a->log, LOG_WARNING, "reload: dhcp-lease-max changes need a restart");
 
@@ -573,6 +663,17 @@ static int open_worker(struct app *a)
 			return err;
 		}
 	}
+	if (a->cache) {
+		struct bs_worker_fd f = {-1, cache_warm_ready, NULL, a};
+
+		f.fd = a->warm_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		if (f.fd < 0 || (err = bs_worker_add_fd(a->worker, &f)) < 0) {
+			bs_logf(&a->log, LOG_ERR, "worker: cache warming timer: %s",
+				strerror(f.fd < 0 ? errno : -err));
+			return f.fd < 0 ? -errno : err;
+		}
+		cache_apply(a, a->cfg);
+	}
 	return 0;
 }
 
@@ -618,6 +719,11 @@ static int open_ctl(struct app *a)
 	    .reload = ctl_reload,
 	    .stats = app_stats,
 	};
+	if (a->cache) {
+		a->ctl_env.cache_warm = ctl_cache_warm;
+		a->ctl_env.cache_unpin = ctl_cache_unpin;
+		a->ctl_env.cache_status = ctl_cache_status;
+	}
 	/* Naming the socket or its group makes it required. */
 	required = a->cfg->control_socket[0] || a->cfg->control_group[0];
 	err = bs_ctl_open(path, a->cfg->control_group, required, &a->ctl_env, &a->log, &a->ctl);
@@ -645,6 +751,8 @@ static void close_all(struct app *a)
 		leasefile_close(a->lf);
 	if (a->leases)
 		lease_table_free(a->leases);
+	if (a->warm_tfd > 0)
+		close(a->warm_tfd);
 	if (a->cache)
 		bs_cache_free(a->cache);
 	if (a->pid_written)

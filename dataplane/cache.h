@@ -72,6 +72,48 @@ void bs_cache_set_abs_under_root(struct bs_cache *c, bool on);
 void bs_cache_stats_foreach(const struct bs_cache *c, bs_stat_fn fn, void *arg);
 
 /*
+ * cache_evictions, cache_pinned_files, cache_pinned_bytes, cache_warm_bytes
+ * and cache_resident_bytes (sampled by the last bs_cache_status_foreach())
+ * are in the walk above too.
+ *
+ * cache-size: a budget for the mapped bytes of idle entries (unreferenced,
+ * unpinned). Over it, idle entries are unmapped and closed, least recently
+ * used first (counted as cache_evictions, like those over the 256-file
+ * cap). 0: no byte budget.
+ */
+void bs_cache_set_budget(struct bs_cache *c, uint64_t bytes);
+
+/*
+ * cache warm: open path (confined like bs_cache_get), pin it (a reference
+ * held by the cache: mapped and never evicted until unpinned) and queue it
+ * for warming. Warming happens in bs_cache_warm_step(), called by the loop
+ * in small steps: readahead() of the pages mincore() reports missing.
+ * 0 or bs_cache_get()'s errors. Warming a pinned file again restarts it.
+ */
+int bs_cache_warm(struct bs_cache *c, const char *path, size_t path_len, uint64_t now_ms);
+/* Drop the pin of path (as given to warm): 0, or -ENOENT if not pinned. */
+int bs_cache_unpin(struct bs_cache *c, const char *path, size_t path_len);
+void bs_cache_unpin_all(struct bs_cache *c);
+/* Read ahead at most quota bytes of the oldest warming file. Returns true
+   while files remain to warm (call again soon), false when idle. */
+bool bs_cache_warm_step(struct bs_cache *c, uint64_t quota, uint64_t now_ms);
+
+struct bs_cache_file_status {
+	const char *path; /* relative to the root */
+	uint64_t size;
+	uint64_t resident; /* bytes in the page cache now (mincore) */
+	uint32_t refs;	   /* transfers holding it (the pin not counted) */
+	unsigned percent;  /* resident * 100 / size */
+	bool pinned, warming, done;
+	uint64_t warm_ms;  /* since the warm request (to done, once done) */
+	uint64_t rate_bps; /* resident bytes / warm time */
+};
+typedef void (*bs_cache_status_fn)(void *arg, const struct bs_cache_file_status *s);
+/* Every entry in the index (mincore on each: O(mapped pages)). */
+void bs_cache_status_foreach(struct bs_cache *c, uint64_t now_ms, bs_cache_status_fn fn,
+			     void *arg);
+
+/*
  * Fill *out so that the TFTP server reads its files from this cache:
  *   bs_cache_tftp_files(cache, &files); tftp_server_new(&cfg, &files, log);
  * The cache must outlive the server.

@@ -451,6 +451,232 @@ static void test_tftp_adapter(void)
 	teardown_tree();
 }
 
+/* ---- cache-size budget, pins, warming ------------------------------------ */
+
+static void write_sized(const char *name, size_t n)
+{
+	char p[512];
+	char *buf = malloc(n + 1);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	memset(buf, 'x', n);
+	buf[n] = '\0';
+	snprintf(p, sizeof(p), "%s", root);
+	write_file(p, name, buf);
+	free(buf);
+}
+
+struct seen {
+	char paths[8][32];
+	struct bs_cache_file_status st[8];
+	unsigned n;
+};
+
+static void seen_cb(void *arg, const struct bs_cache_file_status *s)
+{
+	struct seen *v = arg;
+
+	if (v->n < 8) {
+		snprintf(v->paths[v->n], sizeof(v->paths[0]), "%s", s->path);
+		v->st[v->n] = *s;
+		v->st[v->n].path = v->paths[v->n];
+		v->n++;
+	}
+}
+
+/* The files present, as one letter each, sorted ("ac"). */
+static void present(struct bs_cache *c, char *out)
+{
+	struct seen v = {0};
+	size_t k = 0;
+
+	bs_cache_status_foreach(c, 0, seen_cb, &v);
+	for (char l = 'a'; l <= 'z'; l++)
+		for (unsigned i = 0; i < v.n; i++)
+			if (v.paths[i][0] == l && v.paths[i][1] == '\0')
+				out[k++] = l;
+	out[k] = '\0';
+}
+
+/*
+ * Steps: "gX" get and put X (1000 bytes each), "hX" get and hold,
+ * "rX" put the held X, "wX" warm (pin), "uX" unpin, "B<n>" set the budget.
+ */
+struct budget_case {
+	const char *name;
+	uint64_t budget;
+	const char *steps[8];
+	const char *present;
+	uint64_t evictions, pinned_files, pinned_bytes;
+};
+
+static const struct budget_case budget_cases[] = {
+    {"unlimited: all stay", 0, {"ga", "gb", "gc"}, "abc", 0, 0, 0},
+    {"over budget: LRU first", 2500, {"ga", "gb", "gc"}, "bc", 1, 0, 0},
+    {"a touch moves it to the front", 2500, {"ga", "gb", "ga", "gc"}, "ac", 1, 0, 0},
+    {"in use: never evicted, not counted", 1500, {"ha", "gb", "gc"}, "ac", 1, 0, 0},
+    {"held then put: evicted in order", 1500, {"ha", "gb", "ra"}, "a", 1, 0, 0},
+    {"pinned: never evicted", 1500, {"wa", "gb", "gc"}, "ac", 1, 1, 1000},
+    /* an unpinned file joins the idle list as the most recent */
+    {"unpinned: idle again, newest", 1500, {"wa", "gb", "gc", "ua"}, "a", 2, 0, 0},
+    {"budget lowered: trimmed at once", 0, {"ga", "gb", "gc", "B1000"}, "c", 2, 0, 0},
+    {"warm twice: one pin", 0, {"wa", "wa", "ua"}, "a", 0, 0, 0},
+};
+
+static void test_budget(void)
+{
+	setup_tree();
+	write_sized("a", 1000);
+	write_sized("b", 1000);
+	write_sized("c", 1000);
+	for (size_t i = 0; i < sizeof(budget_cases) / sizeof(budget_cases[0]); i++) {
+		const struct budget_case *t = &budget_cases[i];
+		struct bs_cache *c = bs_cache_new(root, NULL);
+		struct bs_file *held[26] = {0};
+		char got[27];
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+		bs_cache_set_budget(c, t->budget);
+		for (int k = 0; k < 8 && t->steps[k]; k++) {
+			const char *st = t->steps[k];
+			char name[2] = {st[1], '\0'};
+			struct bs_file *f;
+
+			switch (st[0]) {
+			case 'g':
+				CU_ASSERT_EQUAL_FATAL(bs_cache_get(c, name, 1, &f), 0);
+				bs_cache_put(c, f);
+				break;
+			case 'h':
+				CU_ASSERT_EQUAL_FATAL(bs_cache_get(c, name, 1, &held[name[0] - 'a']), 0);
+				break;
+			case 'r':
+				bs_cache_put(c, held[name[0] - 'a']);
+				held[name[0] - 'a'] = NULL;
+				break;
+			case 'w':
+				CU_ASSERT_EQUAL(bs_cache_warm(c, name, 1, 0), 0);
+				break;
+			case 'u':
+				CU_ASSERT_EQUAL(bs_cache_unpin(c, name, 1), 0);
+				break;
+			case 'B':
+				bs_cache_set_budget(c, strtoull(st + 1, NULL, 10));
+				break;
+			}
+		}
+		present(c, got);
+		fprintf(stderr, "  case: %s: files \"%s\"\n", t->name, got);
+		CU_ASSERT_STRING_EQUAL(got, t->present);
+		CU_ASSERT_EQUAL(cstat(c, "cache_evictions"), t->evictions);
+		CU_ASSERT_EQUAL(cstat(c, "cache_pinned_files"), t->pinned_files);
+		CU_ASSERT_EQUAL(cstat(c, "cache_pinned_bytes"), t->pinned_bytes);
+		for (int k = 0; k < 26; k++)
+			if (held[k])
+				bs_cache_put(c, held[k]);
+		bs_cache_unpin_all(c);
+		bs_cache_free(c);
+	}
+	teardown_tree();
+}
+
+static void test_warm(void)
+{
+	const size_t size = 3u << 20, quota = 1u << 20;
+	struct bs_cache *c;
+	struct seen v = {0};
+	struct bs_file *f;
+	char p[512];
+	int fd, steps = 0;
+
+	setup_tree();
+	write_sized("w.bin", size);
+	/* Out of the page cache if the file system lets us (not tmpfs): only
+	   this file's clean pages. */
+	snprintf(p, sizeof(p), "%s/w.bin", root);
+	fd = open(p, O_RDONLY);
+	CU_ASSERT_FATAL(fd >= 0);
+	fdatasync(fd);
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	close(fd);
+
+	c = bs_cache_new(root, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_FALSE(bs_cache_warm_step(c, quota, 0)); /* nothing to do */
+	CU_ASSERT_EQUAL(bs_cache_warm(c, "nope", 4, 0), -ENOENT);
+	CU_ASSERT_EQUAL(bs_cache_warm(c, "../outside.txt", 14, 0), -EACCES);
+	CU_ASSERT_EQUAL(bs_cache_warm(c, "w.bin", 5, 1000), 0);
+	CU_ASSERT_EQUAL(bs_cache_warm(c, "empty", 5, 1000), 0);
+	CU_ASSERT_EQUAL(cstat(c, "cache_pinned_files"), 2);
+	CU_ASSERT_EQUAL(cstat(c, "cache_pinned_bytes"), size);
+
+	/* Newest first: "empty" is done in one step. */
+	CU_ASSERT_TRUE(bs_cache_warm_step(c, quota, 1001));
+	/* Then w.bin, a quota per step: not done before it reached the end. */
+	CU_ASSERT_TRUE(bs_cache_warm_step(c, quota, 1002));
+	CU_ASSERT_TRUE(bs_cache_warm_step(c, quota, 1003));
+	bs_cache_status_foreach(c, 1003, seen_cb, &v);
+	for (unsigned i = 0; i < v.n; i++)
+		if (strcmp(v.paths[i], "w.bin") == 0) {
+			CU_ASSERT_TRUE(v.st[i].pinned);
+			CU_ASSERT_TRUE(v.st[i].warming);
+			CU_ASSERT_FALSE(v.st[i].done);
+			CU_ASSERT_EQUAL(v.st[i].refs, 0); /* the pin is not a transfer */
+		} else if (strcmp(v.paths[i], "empty") == 0) {
+			CU_ASSERT_TRUE(v.st[i].done);
+			CU_ASSERT_EQUAL(v.st[i].percent, 100);
+		}
+	/* The third quota reaches the end; reads may still be in flight. */
+	while (bs_cache_warm_step(c, quota, 2000) && steps < 100000) {
+		steps++;
+		if (steps % 100 == 0)
+			usleep(1000);
+	}
+	CU_ASSERT(steps < 100000);
+	v.n = 0;
+	bs_cache_status_foreach(c, 3000, seen_cb, &v);
+	for (unsigned i = 0; i < v.n; i++)
+		if (strcmp(v.paths[i], "w.bin") == 0) {
+			CU_ASSERT_TRUE(v.st[i].done);
+			CU_ASSERT_FALSE(v.st[i].warming);
+			CU_ASSERT_EQUAL(v.st[i].resident, size);
+			CU_ASSERT_EQUAL(v.st[i].percent, 100);
+			CU_ASSERT_EQUAL(v.st[i].warm_ms, 1000); /* 1000 .. 2000 */
+			CU_ASSERT_EQUAL(v.st[i].rate_bps, (uint64_t)size);
+		}
+	CU_ASSERT(cstat(c, "cache_resident_bytes") >= size);
+
+	/* A transfer holds it too: unpinning leaves it to the transfer. */
+	CU_ASSERT_EQUAL(bs_cache_get(c, "w.bin", 5, &f), 0);
+	CU_ASSERT_EQUAL(bs_cache_unpin(c, "w.bin", 5), 0);
+	CU_ASSERT_EQUAL(bs_cache_unpin(c, "w.bin", 5), -ENOENT);
+	CU_ASSERT_EQUAL(cstat(c, "cache_pinned_files"), 1);
+	bs_cache_put(c, f);
+
+	/* A pinned file replaced by rename(): the pin moves to the new
+	   version with the next open; the old one is freed. */
+	{
+		char tmpname[600];
+
+		CU_ASSERT_EQUAL(bs_cache_warm(c, "w.bin", 5, 4000), 0);
+		snprintf(tmpname, sizeof(tmpname), "%s/w.new", root);
+		write_file(root, "w.new", "new version");
+		CU_ASSERT_EQUAL(rename(tmpname, p), 0);
+		CU_ASSERT_EQUAL(bs_cache_get(c, "w.bin", 5, &f), 0);
+		CU_ASSERT_EQUAL(f->size, 11);
+		bs_cache_put(c, f);
+		CU_ASSERT_EQUAL(cstat(c, "cache_pinned_files"), 2);
+		CU_ASSERT_EQUAL(cstat(c, "cache_pinned_bytes"), 11);
+		CU_ASSERT_EQUAL(bs_cache_unpin(c, "w.bin", 5), 0);
+		CU_ASSERT_EQUAL(cstat(c, "cache_pinned_files"), 1); /* "empty" */
+	}
+	bs_cache_unpin_all(c);
+	CU_ASSERT_EQUAL(cstat(c, "cache_pinned_files"), 0);
+	CU_ASSERT_EQUAL(cstat(c, "cache_pinned_bytes"), 0);
+	bs_cache_free(c);
+	teardown_tree();
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -462,6 +688,8 @@ int main(void)
 	    {"opt-in: absolute names under the root", test_abs_under_root},
 	    {"root /", test_slash_root},
 	    {"TFTP server over the cache", test_tftp_adapter},
+	    {"cache-size: budget eviction, refs and pins protect", test_budget},
+	    {"warming: steps advance, then done", test_warm},
 	    {NULL, NULL},
 	};
 

@@ -363,6 +363,14 @@ static const struct diag_case {
     {"control-group: two", "control-group=adm,wheel\n", true, 1, 0, "one group name", 1},
     {"control-group: odd name", "control-group=a b\n", true, 1, 0, "one group name", 1},
     {"control-group: ok", "control-group=bootstorm-ops\n", true, 0, 0, NULL, 0},
+    {"cache-size: no number", "cache-size=G\n", true, 1, 0, "is not a size", 1},
+    {"cache-size: unknown unit", "cache-size=4X\n", true, 1, 0, "is not a size", 1},
+    {"cache-size: zero", "cache-size=0\n", true, 1, 0, "is not a size", 1},
+    {"cache-size: overflow", "cache-size=99999999999T\n", true, 1, 0, "is not a size", 1},
+    {"cache-size: two", "cache-size=1G,2G\n", true, 1, 0, "one size", 1},
+    {"cache-size: ok", "cache-size=512M\n", true, 0, 0, NULL, 0},
+    {"cache-warm: two paths", "cache-warm=a,b\n", true, 1, 0, "expected one path", 1},
+    {"cache-warm: ok", "cache-warm=vmlinuz\ncache-warm=initrd.img\n", true, 0, 0, NULL, 0},
     {"metrics-address: no port", "metrics-address=10.0.0.1\n", true, 1, 0, "ADDRESS:PORT", 1},
     {"metrics-address: port 0", "metrics-address=10.0.0.1:0\n", true, 1, 0, "metrics port", 1},
     {"metrics-address: bad address", "metrics-address=x:9100\n", true, 1, 0, "metrics address",
@@ -890,6 +898,33 @@ static void test_control_settings(void)
 	bs_config_free(cfg);
 }
 
+/* cache-size (K/M/G/T: powers of 1024) and cache-warm (repeatable) */
+static void test_cache_settings(void)
+{
+	struct bs_config *cfg = parse_ok("cache defaults", "port=0\n");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(cfg->cache_size, 0);
+	CU_ASSERT_EQUAL(cfg->ncache_warm, 0);
+	bs_config_free(cfg);
+	cfg =
+	    parse_ok("cache set", "cache-size=4G\ncache-warm=a/vmlinuz\ncache-warm=/srv/initrd\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(cfg->cache_size, 4ull << 30);
+	CU_ASSERT_EQUAL(cfg->ncache_warm, 2);
+	CU_ASSERT_STRING_EQUAL(cfg->cache_warm[0], "a/vmlinuz");
+	CU_ASSERT_STRING_EQUAL(cfg->cache_warm[1], "/srv/initrd");
+	bs_config_free(cfg);
+	cfg = parse_ok("cache-size bytes", "cache-size=1000\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(cfg->cache_size, 1000);
+	bs_config_free(cfg);
+	cfg = parse_ok("cache-size k", "cache-size=512k\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(cfg->cache_size, 512u << 10);
+	bs_config_free(cfg);
+}
+
 /* metrics-address and ipxe-boot: what the HTTP server's scripts read */
 static void test_ipxe_metrics_settings(void)
 {
@@ -1181,6 +1216,7 @@ int main(void)
 	    {"http settings", test_http_settings},
 	    {"ipxe-boot and metrics-address", test_ipxe_metrics_settings},
 	    {"control-socket and control-group", test_control_settings},
+	    {"cache-size and cache-warm", test_cache_settings},
 	    {"command line", test_cmdline},
 	    {"environment checks", test_environment},
 	    {0},

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# integration: the image cache's warming and memory budget (docs/http.md
+# "Image cache"), server in its own namespace:
+#   `bootstormctl cache warm --wait FILE` on a 64 MiB file reports 100% and
+#   done; `cache status` lists it pinned with resident == size; a TFTP
+#   download of another file works while a warm runs; a reload drops the
+#   pins; with cache-size=3M fetching two 2 MiB files evicts the first
+#   (cache_evictions in `cache status`), while a pinned file stays.
+# Drops the page cache first (echo 1 > /proc/sys/vm/drop_caches): global,
+# harmless (clean pages only; costs re-reads), meant for a test VM.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/netns.sh"
+bs_init cache
+bs_require /usr/bin/python3
+CTL=${BOOTSTORMCTL:-$(dirname "$BS_SERVER")/bootstormctl}
+[ -x "$CTL" ] || bs_fail "bootstormctl not found at $CTL (set BOOTSTORMCTL)"
+TFTPC="/usr/bin/python3 $here/../lib/tftpc.py"
+
+bs_ns SRV srv
+bs_ns CLI cli
+bs_veth "$SRV" s0 "$CLI" c0
+bs_addr "$SRV" s0 10.231.252.1/24
+bs_addr "$CLI" c0 10.231.252.2/24
+
+root=$BS_TMP/root
+mkdir -p "$root"
+head -c $((64 << 20)) /dev/urandom >"$root/big.img"
+head -c $((2 << 20)) /dev/urandom >"$root/a.bin"
+head -c $((2 << 20)) /dev/urandom >"$root/b.bin"
+head -c $((96 << 20)) /dev/urandom >"$root/huge.img"
+sock=$BS_TMP/ctl.sock
+conf=$BS_TMP/server.conf
+cat >"$conf" <<CONF
+interface=s0
+port=0
+enable-tftp
+tftp-root=$root
+pid-file=$BS_TMP/server.pid
+control-socket=$sock
+cache-size=3M
+CONF
+ctl() { timeout 60 "$CTL" -s "$sock" "$@"; }
+status_json() { timeout 20 "$CTL" -s "$sock" --json cache status 2>/dev/null || true; }
+bs_start_server "$SRV" "$conf"
+bs_wait_udp "$SRV" 69
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+[ -S "$sock" ] || bs_fail "no control socket at $sock"
+
+sync
+echo 1 >/proc/sys/vm/drop_caches
+
+# a warm of 96 MiB in the background while a TFTP download runs
+ctl cache warm huge.img >/dev/null || bs_fail "cache warm huge.img"
+ip netns exec "$CLI" timeout 30 $TFTPC 10.231.252.1 a.bin "$BS_TMP/a.out" \
+  || bs_fail "TFTP during warming"
+bs_check "TFTP during warming: same bytes" cmp -s "$root/a.bin" "$BS_TMP/a.out"
+
+out=$(ctl cache warm --wait big.img) || bs_fail "cache warm --wait big.img"
+echo "$out" | tail -3 >&2
+bs_check "warm --wait ends at 100% done" \
+  grep -qE "^big\.img: $((64 << 20))/$((64 << 20)) bytes \(100%\) .* done$" <<<"$(tail -1 <<<"$out")"
+
+ctl cache status >&2 || bs_fail "cache status"
+check_status() { # python condition on r (the answer), f (files by path), st (stats)
+  ctl --json cache status | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+f = {x["path"]: x for x in r["files"]}
+st = r["stats"]
+assert r["ok"] is True, r
+assert '"$1"', (f, st)
+'
+}
+check_status 'f["big.img"]["resident"] == f["big.img"]["size"] == 64 << 20 and f["big.img"]["pinned"] and f["big.img"]["done"] and f["big.img"]["percent"] == 100' \
+  || bs_fail "cache status: big.img resident == size, pinned, done"
+bs_log "ok: cache status: big.img resident == size, pinned, done"
+check_status 'st["cache_pinned_files"] >= 1 and st["cache_pinned_bytes"] >= 64 << 20 and st["cache_warm_bytes"] > 0 and st["cache_resident_bytes"] >= 64 << 20' \
+  || bs_fail "cache status: pinned/warm/resident counters"
+bs_log "ok: cache stats: pinned, warm, resident bytes"
+
+# budget: 3M of idle mappings; a.bin (idle since the download) + b.bin > 3M
+ip netns exec "$CLI" timeout 30 $TFTPC 10.231.252.1 b.bin "$BS_TMP/b.out" \
+  || bs_fail "TFTP b.bin"
+bs_check "TFTP b.bin: same bytes" cmp -s "$root/b.bin" "$BS_TMP/b.out"
+check_status 'st["cache_evictions"] >= 1 and "a.bin" not in f and "b.bin" in f and "big.img" in f' \
+  || bs_fail "cache-size=3M: a.bin evicted, b.bin and the pinned files kept"
+bs_log "ok: cache-size: LRU eviction, pinned files kept"
+
+# unpin: big.img (64M) is then idle and over budget: evicted at once
+ctl cache unpin big.img >/dev/null || bs_fail "cache unpin big.img"
+check_status '"big.img" not in f' || bs_fail "unpinned big.img evicted (over cache-size)"
+bs_log "ok: cache unpin"
+if ctl cache unpin big.img 2>/dev/null; then bs_fail "unpin of an unpinned file succeeded"; fi
+if ctl cache warm ../etc/passwd 2>/dev/null; then bs_fail "warm escaped the root"; fi
+bs_log "ok: unpin twice and ../ refused"
+
+# reload drops the pins (no cache-warm= in the file)
+timeout 20 "$CTL" -s "$sock" reload >/dev/null || bs_fail "reload"
+check_status 'st["cache_pinned_files"] == 0' || bs_fail "reload drops the pins"
+bs_log "ok: reload drops pins"
+bs_pass
