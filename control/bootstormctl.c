@@ -434,74 +434,83 @@ out:
 	return rc;
 }
 
-int main(int argc, char **argv)
+struct cli_opts {
+	const char *sock, *mac, *ip;
+	bool json;
+};
+
+/*
+ * Options before the command word, and (leases) after it. Returns -1 to go
+ * on, else the exit status. help: whether -h prints the usage (before the
+ * command word) or is a usage error (after it).
+ */
+static int parse_opts(int argc, char **argv, struct cli_opts *o, bool help)
 {
 	static const struct option opts[] = {
 	    {"socket", required_argument, NULL, 's'}, {"json", no_argument, NULL, 'j'},
 	    {"mac", required_argument, NULL, 'm'},    {"ip", required_argument, NULL, 'i'},
 	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+s:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			o->sock = optarg;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'm':
+			o->mac = optarg;
+			break;
+		case 'i':
+			o->ip = optarg;
+			break;
+		case 'h':
+			if (help) {
+				usage(stdout);
+				return 0;
+			}
+			/* fall through */
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
 	static const struct bs_json_limits lim = {
 	    .max_len = BS_CTL_MAX_RESPONSE, .max_depth = 8, .max_nodes = 8u << 20};
-	const char *sock = BS_CONTROL_SOCKET_DEFAULT, *mac = NULL, *ip = NULL, *cmd;
+	struct cli_opts o = {.sock = BS_CONTROL_SOCKET_DEFAULT};
+	const char *sock, *mac, *ip, *cmd;
 	char path[PATH_MAX], err[200];
 	struct bs_json_doc *doc = NULL;
 	const struct bs_json *r, *ok, *valid;
 	struct bs_jw w;
 	char *resp = NULL;
 	size_t rlen = 0;
-	bool json = false;
-	int c, rc;
+	bool json;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "+s:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			sock = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'm':
-			mac = optarg;
-			break;
-		case 'i':
-			ip = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
+	rc = parse_opts(argc, argv, &o, true);
+	if (rc >= 0)
+		return rc;
 	if (optind >= argc) {
 		usage(stderr);
 		return 2;
 	}
 	cmd = argv[optind++];
 	/* leases takes its filters after the command word too */
-	if (strcmp(cmd, "leases") == 0) {
-		while ((c = getopt_long(argc, argv, "+s:jh", opts, NULL)) != -1) {
-			switch (c) {
-			case 's':
-				sock = optarg;
-				break;
-			case 'j':
-				json = true;
-				break;
-			case 'm':
-				mac = optarg;
-				break;
-			case 'i':
-				ip = optarg;
-				break;
-			default:
-				usage(stderr);
-				return 2;
-			}
-		}
-	}
+	if (strcmp(cmd, "leases") == 0 && (rc = parse_opts(argc, argv, &o, false)) >= 0)
+		return rc;
+	sock = o.sock;
+	mac = o.mac;
+	ip = o.ip;
+	json = o.json;
 	if (strcmp(cmd, "cache") == 0)
 		return cache_main(sock, json, argc - optind, argv + optind);
 	bs_jw_init(&w, BS_CTL_MAX_LINE);

@@ -36,19 +36,6 @@ static void ctl_error(struct bs_jw *w, const char *msg)
 	bs_jw_kstr(w, "error", msg);
 }
 
-static const char *state_name(int st)
-{
-	switch (st) {
-	case LEASE_OFFERED:
-		return "offered";
-	case LEASE_BOUND:
-		return "bound";
-	case LEASE_DECLINED:
-		return "declined";
-	default:
-		return "free";
-	}
-}
 
 static void mac_str(const uint8_t m[6], char buf[18])
 {
@@ -162,7 +149,7 @@ static void put_lease(void *arg, const struct lease *l)
 	bs_jw_obj(lw->w);
 	bs_jw_kstr(lw->w, "ip", ip);
 	bs_jw_kstr(lw->w, "mac", mac);
-	bs_jw_kstr(lw->w, "state", state_name(l->state));
+	bs_jw_kstr(lw->w, "state", lease_state_name(l->state));
 	bs_jw_ki64(lw->w, "expires", (int64_t)l->expires);
 	bs_jw_key(lw->w, "hostname");
 	bs_jw_strn(lw->w, l->hostname, strnlen(l->hostname, sizeof(l->hostname)));

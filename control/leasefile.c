@@ -58,16 +58,14 @@ size_t leasefile_records(const struct leasefile *lf)
 	return lf->records;
 }
 
+/*
+ * The journal records bindings, not offers: an offer (met here when
+ * compaction walks the live table) is written as "free", so a restart
+ * forgets it, as it may.
+ */
 static const char *state_name(uint8_t st)
 {
-	switch (st) {
-	case LEASE_BOUND:
-		return "bound";
-	case LEASE_DECLINED:
-		return "declined";
-	default:
-		return "free";
-	}
+	return lease_state_name(st == LEASE_OFFERED ? LEASE_FREE : st);
 }
 
 /* One record, newline included; returns its length. */

@@ -86,6 +86,22 @@ size_t lease_expire(struct lease_table *t, time_t now, size_t budget);
 size_t lease_active_count(const struct lease_table *t);
 uint32_t lease_max(const struct lease_table *t);
 
+/* "offered", "bound", "declined", "free": for logs, the control socket and
+   the lease journal. */
+static inline const char *lease_state_name(int st)
+{
+	switch (st) {
+	case LEASE_OFFERED:
+		return "offered";
+	case LEASE_BOUND:
+		return "bound";
+	case LEASE_DECLINED:
+		return "declined";
+	default:
+		return "free";
+	}
+}
+
 /* True when l is not free and has not expired at now. */
 static inline int lease_live(const struct lease *l, time_t now)
 {
