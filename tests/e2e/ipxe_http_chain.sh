@@ -66,11 +66,7 @@ pid-file=$BS_TMP/server.pid
 CONF
 bs_start_server "$SRV" "$conf"
 bs_wait_udp "$SRV" 67
-for _ in $(seq 50); do
-  ip netns exec "$SRV" ss -Hltn 2>/dev/null | grep -q ":$PORT " && break
-  sleep 0.1
-done
-ip netns exec "$SRV" ss -Hltn | grep -q ":$PORT " || bs_fail "nothing listens on TCP $PORT"
+bs_wait_tcp "$SRV" $PORT
 
 # the chain's first step, for firmware that is not iPXE: DHCP -> TFTP loader
 if [ -f "$root/undionly.kpxe" ]; then

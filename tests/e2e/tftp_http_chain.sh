@@ -72,11 +72,7 @@ CONF
 bs_start_server "$SRV" "$conf"
 bs_wait_udp "$SRV" 67
 bs_wait_udp "$SRV" 69
-for _ in $(seq 50); do
-  ip netns exec "$SRV" ss -Hltn 2>/dev/null | grep -q ":$PORT " && break
-  sleep 0.1
-done
-ip netns exec "$SRV" ss -Hltn | grep -q ":$PORT " || bs_fail "nothing listens on TCP $PORT"
+bs_wait_tcp "$SRV" $PORT
 
 bs_qemu_boot tftp_http_chain "$SRV" tap0 $MAC $MARK "$TIMEOUT" bios ||
   bs_fail "no marker within ${TIMEOUT}s"

@@ -42,11 +42,7 @@ pid-file=$BS_TMP/server.pid
 CONF
 bs_start_server "$SRV" "$conf"
 bs_wait_udp "$SRV" 67
-for _ in $(seq 50); do
-  ip netns exec "$SRV" ss -Hltn 2>/dev/null | grep -q ":$PORT " && break
-  sleep 0.1
-done
-ip netns exec "$SRV" ss -Hltn | grep -q ":$PORT " || bs_fail "nothing listens on TCP $PORT"
+bs_wait_tcp "$SRV" $PORT
 if ip netns exec "$SRV" ss -Hlnu | grep -q ':69 '; then
   bs_fail "a TFTP socket is open although TFTP is off"
 fi

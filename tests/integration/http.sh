@@ -50,11 +50,7 @@ ipxe-boot=tag:known,chain=http://10.231.240.1:8080/menu.ipxe
 ipxe-boot=local
 CONF
 bs_start_server "$SRV" "$conf"
-for _ in $(seq 50); do
-  ip netns exec "$SRV" ss -Hltn 2>/dev/null | grep -q ':8080 ' && break
-  sleep 0.1
-done
-ip netns exec "$SRV" ss -Hltn | grep -q ':8080 ' || bs_fail "nothing listens on TCP 8080"
+bs_wait_tcp "$SRV" 8080
 
 U=http://10.231.240.1:8080
 c() { ip netns exec "$CLI" curl -sS --max-time 20 "$@"; }
@@ -267,10 +263,7 @@ bs_log "ok: /boot.ipxe: tagged host -> kernel+initrd, known -> chain, unknown/no
 bs_stop_server
 echo "metrics-address=10.231.240.1:9100" >>"$conf"
 bs_start_server "$SRV" "$conf"
-for _ in $(seq 50); do
-  ip netns exec "$SRV" ss -Hltn 2>/dev/null | grep -q ':9100 ' && break
-  sleep 0.1
-done
+bs_wait_tcp "$SRV" 9100
 st=$(code "$U/metrics")
 [ "$st" = 404 ] || bs_fail "/metrics on the boot port with metrics-address: $st, want 404"
 c -o "$BS_TMP/m3" http://10.231.240.1:9100/metrics

@@ -351,3 +351,14 @@ CONF
   BS_ADDR_PID=$BS_LAST_PID
   bs_wait_udp "$ns" 67
 }
+
+# bs_wait_tcp NS PORT [TIMEOUT=5]: wait until something listens on TCP PORT
+# in NS (the HTTP server); fails the test when nothing does in time.
+bs_wait_tcp() {
+  local ns=$1 port=$2 t=${3:-5} i
+  for i in $(seq $((t * 10))); do
+    ip netns exec "$ns" ss -Hltn 2>/dev/null | grep -q ":$port " && return 0
+    sleep 0.1
+  done
+  bs_fail "nothing listens on TCP $port"
+}
