@@ -16,15 +16,6 @@
 #include "control/config.h"
 #include "util/bytes.h"
 
-/* An assertion that carries the table row's description. */
-#define CHECK(desc, cond)                                                                          \
-	do {                                                                                       \
-		char m_[600];                                                                      \
-		snprintf(m_, sizeof(m_), "[%s] %s", (desc), #cond);                                \
-		CU_assertImplementation((cond) ? CU_TRUE : CU_FALSE, __LINE__, m_, __FILE__, "",   \
-					CU_FALSE);                                                 \
-	} while (0)
-
 static char tmpdir[] = "/tmp/bs_test_config.XXXXXX";
 static int case_no;
 

@@ -21,14 +21,6 @@
 #include "control/json.h"
 #include "proto/lease.h"
 
-#define CHECK(desc, cond)                                                                          \
-	do {                                                                                       \
-		char m_[600];                                                                      \
-		snprintf(m_, sizeof(m_), "[%s] %s", (desc), #cond);                                \
-		CU_assertImplementation((cond) ? CU_TRUE : CU_FALSE, __LINE__, m_, __FILE__, "",   \
-					CU_FALSE);                                                 \
-	} while (0)
-
 #define S(lit) lit, sizeof(lit) - 1
 
 static const struct bs_json_limits lim = {.max_len = 4096, .max_depth = 4, .max_nodes = 64};

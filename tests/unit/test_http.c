@@ -27,14 +27,6 @@
 #include "proto/ipxe_script.h"
 #include "util/bytes.h"
 
-#define CHECK(desc, cond)                                                                          \
-	do {                                                                                       \
-		char m_[600];                                                                      \
-		snprintf(m_, sizeof(m_), "[%s] %s", (desc), #cond);                                \
-		CU_assertImplementation((cond) ? CU_TRUE : CU_FALSE, __LINE__, m_, __FILE__, "",   \
-					CU_FALSE);                                                 \
-	} while (0)
-
 #define GET11 "GET /f HTTP/1.1\r\nHost: x\r\n\r\n"
 
 /* ---- parser table ----------------------------------------------------- */

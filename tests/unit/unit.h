@@ -9,8 +9,21 @@
 #include <CUnit/CUnit.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "proto/datagram.h"
+
+/*
+ * An assertion that carries the table row's description, so a failing row
+ * of a table-driven test names itself, not just the line of the loop.
+ */
+#define CHECK(desc, cond)                                                                          \
+	do {                                                                                       \
+		char m_[600];                                                                      \
+		snprintf(m_, sizeof(m_), "[%s] %s", (desc), #cond);                                \
+		CU_assertImplementation((cond) ? CU_TRUE : CU_FALSE, __LINE__, m_, __FILE__, "",   \
+					CU_FALSE);                                                 \
+	} while (0)
 
 struct unit_test {
 	const char *name;
