@@ -302,6 +302,15 @@ void storm_client_start(struct storm *s, struct storm_client *c, uint64_t now)
 	timer_set(c, now + dhcp_timeout(s, 0));
 }
 
+static void client_done(struct storm *s, struct storm_client *c, uint64_t now)
+{
+	c->phase = PH_DONE;
+	c->deadline = 0;
+	c->t_done = now;
+	s->st.done++;
+	storm_bucket_add(s, now, 0, 1);
+}
+
 static void file_done(struct storm *s, struct storm_client *c, uint64_t now)
 {
 	if (c->has_tsize && c->bytes != c->tsize) {
@@ -315,11 +324,7 @@ static void file_done(struct storm *s, struct storm_client *c, uint64_t now)
 		tftp_start(s, c, now);
 		return;
 	}
-	c->phase = PH_DONE;
-	c->deadline = 0;
-	c->t_done = now;
-	s->st.done++;
-	storm_bucket_add(s, now, 0, 1);
+	client_done(s, c, now);
 }
 
 static void rx_dhcp(struct storm *s, const struct storm_rx *rx, uint64_t now)
@@ -360,6 +365,11 @@ static void rx_dhcp(struct storm *s, const struct storm_rx *rx, uint64_t now)
 			snprintf(c->bootfile, sizeof(c->bootfile), "%s", o.file);
 		c->t_dhcp = now;
 		ipmap_put(s, c->ip, c->idx);
+		if (s->cfg.dhcp_only) {
+			c->t_loader = now;
+			client_done(s, c, now);
+			return;
+		}
 		if (!c->bootfile[0]) {
 			fail(s, c, FAIL_NO_BOOTFILE, now);
 			return;

@@ -48,6 +48,7 @@ static void usage(FILE *f)
 	       "                         with ERROR 8 after the OACK, then the download\n"
 	       "      --tsize-probe      fetch the loader as OVMF does: a tsize probe aborted\n"
 	       "                         with ERROR 8 after the OACK, then the download\n"
+	       "      --dhcp-only        a client is done at its ACK (DORA rate)\n"
 	       "      --kernel NAME      after the loader, fetch NAME\n"
 	       "      --initrd NAME      after the kernel, fetch NAME\n"
 	       "      --arch LIST        architecture mix, ARCH:WEIGHT,... (0:50,7:50);\n"
@@ -121,6 +122,7 @@ enum {
 	O_RX_RING,
 	O_TSIZE_PROBE,
 	O_LOSS,
+	O_DHCP_ONLY,
 };
 
 static const struct option longopts[] = {
@@ -137,6 +139,7 @@ static const struct option longopts[] = {
     {"no-tsize", no_argument, NULL, O_NO_TSIZE},
     {"tsize-probe", no_argument, NULL, O_TSIZE_PROBE},
     {"loss", required_argument, NULL, O_LOSS},
+    {"dhcp-only", no_argument, NULL, O_DHCP_ONLY},
     {"kernel", required_argument, NULL, O_KERNEL},
     {"initrd", required_argument, NULL, O_INITRD},
     {"arch", required_argument, NULL, O_ARCH},
@@ -216,6 +219,9 @@ static int parse_args(struct storm_cfg *cfg, bool *progress, int argc, char **ar
 		case O_LOSS:
 			bad = num(optarg, 0, 90, &cfg->rx_loss);
 			cfg->rx_loss /= 100;
+			break;
+		case O_DHCP_ONLY:
+			cfg->dhcp_only = true;
 			break;
 		case O_TSIZE_PROBE:
 			cfg->tsize_probe = true;

@@ -55,6 +55,7 @@ struct storm_cfg {
 	bool tsize_probe;			  /* OVMF: RRQ, OACK, ERROR 8, then the real RRQ */
 	char files[STORM_NFILES][STORM_NAME_MAX]; /* [0] empty: from DHCP */
 	unsigned nfiles;			  /* 1: loader only */
+	bool dhcp_only;				  /* done at the ACK: DORA rate benchmarks */
 	struct storm_arch arch[16];
 	unsigned narch;
 	uint32_t mac_base; /* clients are 02:b5:<32-bit index + base> */
