@@ -5,13 +5,7 @@
  * frames (UDP to 67, 4011, 69 and the TFTP transfer ports) to one AF_XDP
  * socket per rx queue; everything else goes to the kernel untouched.
  *
- * Per socket (struct xsk), raw syscalls and four mmapped rings, no libxdp:
- *
- *   UMEM  2 * ring chunks of XSK_FRAME bytes, private to the socket:
- *         chunks [0, ring) circulate fill -> rx -> worker -> fill,
- *         chunks [ring, 2 * ring) are TX frames:
- *         free list -> alloc -> commit -> tx ring -> completion -> free list.
- *   fill / rx / tx / completion rings of `ring` entries each (ring_size()).
+ * The sockets themselves (UMEM, rings, kicks) are xsk.c's.
  *
  * RX: rx_burst() peeks the rx ring, parses each frame with pkt/ (checksums
  * verified: XDP does not) and hands out pointers into the UMEM; the frames
@@ -39,12 +33,10 @@
 #include <linux/if_xdp.h>
 #include <linux/sockios.h>
 #include <net/if.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -53,53 +45,19 @@
 #include "io.h"
 #include "pkt/pkt.h"
 #include "xdp_loader.h"
+#include "xsk.h"
 
-#ifndef SOL_XDP
-#define SOL_XDP 283
-#endif
-
-#define XSK_FRAME 4096u /* a page: any frame up to MTU ~3800 fits (copy mode adds 256) */
 /* Entries per ring (= RX chunks = TX chunks), by queues on the interface:
    2048 (16 MiB of UMEM per socket) for one or two queues, down to 256
    (2 MiB) from 16 queues on, so a 64-queue NIC pins 128 MiB, not 1 GiB. */
 #define XSK_RING_MAX	2048u
 #define XSK_RING_MIN	256u
 #define XSK_RING_BUDGET 4096u /* per interface, spread over its queues */
-#define XSK_BURST	64u
-#define XSK_PAYLOAD_MAX (XSK_FRAME - BS_PKT_UDP_HEADROOM)
 #define XSK_MAX_QUEUES	BS_XDP_MAX_QUEUES
 
 #define NEIGH_SIZE   4096u /* power of two */
 #define NEIGH_PROBE  8
 #define NEIGH_TTL_MS (120u * 1000)
-
-/* Per queue (socket) counters. */
-enum xq_stat {
-	XQ_RX_PKTS,
-	XQ_RX_BYTES,
-	XQ_RX_VLAN, /* tagged: the classifier is told to pass those */
-	XQ_RX_FILTERED,
-	XQ_TX_PKTS,
-	XQ_TX_BYTES,
-	XQ_TX_NO_FRAME,
-	XQ_TX_RING_FULL,
-	XQ_TX_KICKS,
-	XQ_TX_KICK_ERRORS,
-	XQ_TX_STALLED, /* kicked, the kernel took nothing: left on the ring */
-	XQ_TX_COMPLETED,
-	XQ_FILL_WAKEUPS,
-	XQ_COUNT
-};
-
-static const char *const xq_names[XQ_COUNT] = {
-    [XQ_RX_PKTS] = "rx_pkts",	      [XQ_RX_BYTES] = "rx_bytes",
-    [XQ_RX_VLAN] = "rx_drop_vlan",    [XQ_RX_FILTERED] = "rx_drop_filtered",
-    [XQ_TX_PKTS] = "tx_pkts",	      [XQ_TX_BYTES] = "tx_bytes",
-    [XQ_TX_NO_FRAME] = "tx_no_frame", [XQ_TX_RING_FULL] = "tx_ring_full",
-    [XQ_TX_KICKS] = "tx_kicks",	      [XQ_TX_KICK_ERRORS] = "tx_kick_errors",
-    [XQ_TX_STALLED] = "tx_stalled",   [XQ_TX_COMPLETED] = "cq_completed",
-    [XQ_FILL_WAKEUPS] = "fq_wakeups",
-};
 
 /* Backend-wide counters. */
 enum as_stat {
@@ -119,38 +77,6 @@ static const char *const as_names[AS_COUNT] = {
     [AS_TX_COPIED] = "afxdp_tx_copied",		[AS_TX_BAD_COMMIT] = "afxdp_tx_bad_commit",
     [AS_TX_NO_BUFFER] = "afxdp_tx_no_buffer",	[AS_TX_DISCARDED] = "afxdp_tx_discarded",
     [AS_NEIGH_LEARNED] = "afxdp_neigh_learned", [AS_NEIGH_HITS] = "afxdp_neigh_hits",
-};
-
-/* One mmapped ring. Producer rings (fill, tx): we own *prod; consumer
-   rings (rx, completion): we own *cons. */
-struct ring {
-	uint32_t *prod, *cons, *flags;
-	void *descs;
-	void *map;
-	size_t map_len;
-};
-
-struct xif;
-
-struct xsk {
-	int fd;
-	uint32_t queue;
-	struct xif *xif;
-	uint8_t *umem;
-	struct ring fq, cq, rx, tx;
-	bool zerocopy, need_wakeup, dead;
-	uint32_t ring; /* entries per ring; power of two */
-	size_t umem_len;
-
-	uint64_t *tx_free; /* ring entries */
-	uint32_t ntx_free;
-	struct xdp_desc *pend; /* ring entries: committed, not flushed */
-	uint32_t npend;
-	uint64_t held[XSK_BURST]; /* rx frames of the current burst */
-	uint32_t nheld;
-
-	uint64_t st[XQ_COUNT];
-	uint64_t drops[BS_PKT_VERDICT_COUNT];
 };
 
 /* One served interface: its classifier and its sockets. */
@@ -207,157 +133,6 @@ static struct afxdp_io *to_afx(struct bs_io *io)
 static struct afxdp_io *tx_to_afx(struct bs_tx *tx)
 {
 	return (struct afxdp_io *)((uint8_t *)tx - offsetof(struct afxdp_io, tx));
-}
-
-/* ---- rings ---- */
-
-static uint32_t load_acq(const uint32_t *p)
-{
-	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
-}
-
-static void store_rel(uint32_t *p, uint32_t v)
-{
-	__atomic_store_n(p, v, __ATOMIC_RELEASE);
-}
-
-static uint64_t *fq_slot(struct xsk *x, uint32_t i)
-{
-	return (uint64_t *)x->fq.descs + (i & (x->ring - 1));
-}
-
-static void fq_put(struct xsk *x, const uint64_t *addrs, uint32_t n)
-{
-	uint32_t prod = *x->fq.prod;
-
-	/* The fill ring has room for every RX chunk: never full. */
-	for (uint32_t i = 0; i < n; i++)
-		*fq_slot(x, prod + i) = addrs[i];
-	store_rel(x->fq.prod, prod + n);
-}
-
-/* Completed TX frames back to the free list. */
-static void cq_reap(struct xsk *x)
-{
-	uint32_t cons = *x->cq.cons, prod = load_acq(x->cq.prod);
-	const uint64_t *d = x->cq.descs;
-
-	if (cons == prod)
-		return;
-	for (; cons != prod; cons++)
-		if (x->ntx_free < x->ring)
-			x->tx_free[x->ntx_free++] =
-			    d[cons & (x->ring - 1)] & ~(uint64_t)(XSK_FRAME - 1);
-	x->st[XQ_TX_COMPLETED] += prod - *x->cq.cons;
-	store_rel(x->cq.cons, prod);
-}
-
-static int ring_map(struct xsk *x, struct ring *r, const struct xdp_ring_offset *o,
-		    size_t desc_size, off_t pgoff)
-{
-	r->map_len = o->desc + x->ring * desc_size;
-	r->map =
-	    mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, x->fd, pgoff);
-	if (r->map == MAP_FAILED) {
-		r->map = NULL;
-		return -errno;
-	}
-	r->prod = (uint32_t *)((uint8_t *)r->map + o->producer);
-	r->cons = (uint32_t *)((uint8_t *)r->map + o->consumer);
-	r->flags = (uint32_t *)((uint8_t *)r->map + o->flags);
-	r->descs = (uint8_t *)r->map + o->desc;
-	return 0;
-}
-
-static void xsk_close(struct xsk *x)
-{
-	struct ring *rings[] = {&x->fq, &x->cq, &x->rx, &x->tx};
-
-	if (!x)
-		return;
-	for (size_t i = 0; i < 4; i++)
-		if (rings[i]->map)
-			munmap(rings[i]->map, rings[i]->map_len);
-	if (x->fd >= 0)
-		close(x->fd);
-	if (x->umem)
-		munmap(x->umem, x->umem_len);
-	free(x->tx_free);
-	free(x->pend);
-	free(x);
-}
-
-/*
- * A socket on (ifindex, queue) with its own UMEM. bind_flags: XDP_COPY or
- * XDP_ZEROCOPY, with XDP_USE_NEED_WAKEUP. 0 and *out, or -errno.
- */
-static int xsk_open(uint32_t ifindex, uint32_t queue, uint16_t bind_flags, uint32_t ring,
-		    struct xsk **out)
-{
-	struct xdp_umem_reg mr = {.len = (uint64_t)2 * ring * XSK_FRAME, .chunk_size = XSK_FRAME};
-	struct sockaddr_xdp sxdp = {.sxdp_family = AF_XDP,
-				    .sxdp_ifindex = ifindex,
-				    .sxdp_queue_id = queue,
-				    .sxdp_flags = bind_flags};
-	struct xdp_mmap_offsets off;
-	socklen_t optlen = sizeof(off);
-	int err;
-	struct xsk *x;
-
-	x = calloc(1, sizeof(*x));
-	if (!x)
-		return -ENOMEM;
-	x->fd = -1;
-	x->queue = queue;
-	x->ring = ring;
-	x->umem_len = (size_t)mr.len;
-	x->tx_free = calloc(ring, sizeof(*x->tx_free));
-	x->pend = calloc(ring, sizeof(*x->pend));
-	if (!x->tx_free || !x->pend) {
-		errno = ENOMEM;
-		goto fail;
-	}
-	x->fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
-	if (x->fd < 0)
-		goto fail;
-	x->umem = mmap(NULL, mr.len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (x->umem == MAP_FAILED) {
-		x->umem = NULL;
-		goto fail;
-	}
-	mr.addr = (uintptr_t)x->umem;
-	if (setsockopt(x->fd, SOL_XDP, XDP_UMEM_REG, &mr, sizeof(mr)) ||
-	    setsockopt(x->fd, SOL_XDP, XDP_UMEM_FILL_RING, &ring, sizeof(ring)) ||
-	    setsockopt(x->fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, &ring, sizeof(ring)) ||
-	    setsockopt(x->fd, SOL_XDP, XDP_RX_RING, &ring, sizeof(ring)) ||
-	    setsockopt(x->fd, SOL_XDP, XDP_TX_RING, &ring, sizeof(ring)) ||
-	    getsockopt(x->fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &optlen))
-		goto fail;
-	if ((err = ring_map(x, &x->fq, &off.fr, sizeof(uint64_t), XDP_UMEM_PGOFF_FILL_RING)) ||
-	    (err =
-		 ring_map(x, &x->cq, &off.cr, sizeof(uint64_t), XDP_UMEM_PGOFF_COMPLETION_RING)) ||
-	    (err = ring_map(x, &x->rx, &off.rx, sizeof(struct xdp_desc), XDP_PGOFF_RX_RING)) ||
-	    (err = ring_map(x, &x->tx, &off.tx, sizeof(struct xdp_desc), XDP_PGOFF_TX_RING))) {
-		errno = -err;
-		goto fail;
-	}
-	for (uint32_t i = 0; i < ring; i++)
-		*fq_slot(x, i) = (uint64_t)i * XSK_FRAME;
-	store_rel(x->fq.prod, ring);
-	for (uint32_t i = ring; i < 2 * ring; i++)
-		x->tx_free[x->ntx_free++] = (uint64_t)i * XSK_FRAME;
-	sxdp.sxdp_flags |= XDP_USE_NEED_WAKEUP;
-	if (bind(x->fd, (struct sockaddr *)&sxdp, sizeof(sxdp)))
-		goto fail;
-	x->zerocopy = (bind_flags & XDP_ZEROCOPY) != 0;
-	x->need_wakeup = true;
-	*out = x;
-	return 0;
-
-fail:
-	err = -errno;
-	xsk_close(x);
-	return err ? err : -EIO;
 }
 
 /* ---- interfaces ---- */
@@ -471,12 +246,12 @@ static int xif_open(struct afxdp_io *a, struct xif *f, const struct bs_iface *e)
 	    zerocopy_worth_trying(a->ift->ioctl_fd, e->name))
 		bind_flags = XDP_ZEROCOPY;
 	for (uint32_t q = 0; q < nq; q++) {
-		err = xsk_open(e->ifindex, q, bind_flags, ring, &f->q[q]);
+		err = xsk_open(e->ifindex, e->name, q, bind_flags, ring, &f->q[q]);
 		if (err && bind_flags == XDP_ZEROCOPY) {
 			bs_logf(a->cfg.log, LOG_INFO, "afxdp: %s: no zero-copy (%s): copy mode",
 				e->name, strerror(-err));
 			bind_flags = XDP_COPY;
-			err = xsk_open(e->ifindex, q, bind_flags, ring, &f->q[q]);
+			err = xsk_open(e->ifindex, e->name, q, bind_flags, ring, &f->q[q]);
 		}
 		if (err) {
 			bs_logf(a->cfg.log, LOG_ERR, "afxdp: %s queue %u: AF_XDP socket: %s%s",
@@ -485,7 +260,6 @@ static int xif_open(struct afxdp_io *a, struct xif *f, const struct bs_iface *e)
 					      : "");
 			return err;
 		}
-		f->q[q]->xif = f;
 		f->nq = q + 1;
 		err = bs_xdp_set_xsk(f->xdp, q, f->q[q]->fd);
 		if (err)
@@ -562,7 +336,7 @@ static void neigh_learn(struct afxdp_io *a, struct xsk *x, uint32_t ip, const ui
 	if (victim->ip != ip)
 		a->st[AS_NEIGH_LEARNED]++;
 	victim->ip = ip;
-	victim->ifindex = x->xif->ifindex;
+	victim->ifindex = x->ifindex;
 	memcpy(victim->mac, mac, 6);
 	victim->x = x;
 	victim->seen_ms = a->now_ms;
@@ -587,10 +361,9 @@ static unsigned afx_rx_burst(struct bs_io *io, uint32_t queue, struct bs_rx_pkt 
 			     uint64_t now_ms)
 {
 	struct afxdp_io *a = to_afx(io);
-	const struct xdp_desc *descs;
 	struct bs_iface *e;
 	struct xsk *x;
-	uint32_t cons, avail;
+	uint32_t avail;
 	unsigned n = 0;
 
 	a->now_ms = now_ms;
@@ -604,23 +377,19 @@ static unsigned afx_rx_burst(struct bs_io *io, uint32_t queue, struct bs_rx_pkt 
 	a->cur = x->dead ? NULL : x;
 	if (x->dead || x->nheld)
 		return 0;
-	cons = *x->rx.cons;
-	avail = load_acq(x->rx.prod) - cons;
 	if (max > XSK_BURST)
 		max = XSK_BURST;
-	if (avail > max)
-		avail = max;
+	avail = xsk_rx_peek(x, max);
 	if (!avail)
 		return 0;
-	descs = x->rx.descs;
-	e = bs_iftable_by_index(a->ift, x->xif->ifindex);
+	e = bs_iftable_by_index(a->ift, x->ifindex);
 	for (uint32_t i = 0; i < avail; i++) {
-		const struct xdp_desc *d = &descs[(cons + i) & (x->ring - 1)];
+		const struct xdp_desc *d = xsk_rx_desc(x, i);
 		struct bs_pkt_udp u;
 		enum bs_pkt_verdict v;
 		struct bs_rx_pkt *p;
 
-		x->held[x->nheld++] = d->addr & ~(uint64_t)(XSK_FRAME - 1);
+		xsk_rx_hold(x, d->addr);
 		x->st[XQ_RX_PKTS]++;
 		x->st[XQ_RX_BYTES] += d->len;
 		if (d->addr + d->len > x->umem_len) {
@@ -658,29 +427,20 @@ static unsigned afx_rx_burst(struct bs_io *io, uint32_t queue, struct bs_rx_pkt 
 		p->data = u.payload;
 		p->len = u.payload_len;
 	}
-	store_rel(x->rx.cons, cons + avail);
+	xsk_rx_consume(x, avail);
 	return n;
 }
 
 static void afx_rx_release(struct bs_io *io, uint32_t queue)
 {
 	struct afxdp_io *a = to_afx(io);
-	struct xsk *x;
 
 	a->cur = NULL;
 	if (queue >= a->nxsks) {
 		a->sock->ops->rx_release(a->sock, queue - (uint32_t)a->nxsks);
 		return;
 	}
-	x = a->xsks[queue];
-	if (!x->nheld)
-		return;
-	fq_put(x, x->held, x->nheld);
-	x->nheld = 0;
-	if (x->need_wakeup && (load_acq(x->fq.flags) & XDP_RING_NEED_WAKEUP)) {
-		x->st[XQ_FILL_WAKEUPS]++;
-		(void)recvfrom(x->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
-	}
+	xsk_rx_release(a->xsks[queue]);
 }
 
 /* ---- tx ---- */
@@ -689,21 +449,9 @@ static void afx_rx_release(struct bs_io *io, uint32_t queue)
 static void drop_pending(struct afxdp_io *a)
 {
 	if (a->pend_x)
-		a->pend_x->tx_free[a->pend_x->ntx_free++] = a->pend_addr;
+		xsk_put_frame(a->pend_x, a->pend_addr);
 	a->pend_x = NULL;
 	a->pend_buf = NULL;
-}
-
-static bool take_frame(struct xsk *x, uint64_t *addr)
-{
-	if (!x->ntx_free)
-		cq_reap(x);
-	if (!x->ntx_free) {
-		x->st[XQ_TX_NO_FRAME]++;
-		return false;
-	}
-	*addr = x->tx_free[--x->ntx_free];
-	return true;
 }
 
 static uint8_t *afx_tx_alloc(struct bs_tx *tx, size_t max)
@@ -713,7 +461,7 @@ static uint8_t *afx_tx_alloc(struct bs_tx *tx, size_t max)
 	uint8_t *b;
 
 	drop_pending(a);
-	if (x && !x->dead && max <= XSK_PAYLOAD_MAX && take_frame(x, &a->pend_addr)) {
+	if (x && !x->dead && max <= XSK_PAYLOAD_MAX && xsk_take_frame(x, &a->pend_addr)) {
 		a->pend_x = x;
 		a->pend_max = max;
 		return x->umem + a->pend_addr + BS_PKT_UDP_HEADROOM;
@@ -740,7 +488,7 @@ static struct xsk *xsk_of(struct afxdp_io *a, uint32_t ifindex, struct xsk *hint
 {
 	struct xif *f;
 
-	if (hint && !hint->dead && hint->xif->ifindex == ifindex)
+	if (hint && !hint->dead && hint->ifindex == ifindex)
 		return hint;
 	f = xif_by_index(a, ifindex);
 	if (!f)
@@ -771,7 +519,7 @@ static bool route(struct afxdp_io *a, const struct bs_tx_addr *to, size_t len, s
 		a->st[AS_NEIGH_HITS]++;
 		ifindex = n->ifindex;
 		memcpy(r->dst_mac, n->mac, 6);
-		if (!hint || hint->xif->ifindex != ifindex)
+		if (!hint || hint->ifindex != ifindex)
 			hint = n->x;
 	} else if (to->l2 == BS_TX_L2_UNICAST) {
 		memcpy(r->dst_mac, to->dst_mac, 6);
@@ -828,7 +576,7 @@ static void afx_tx_commit(struct bs_tx *tx, uint8_t *buf, size_t len, const stru
 		addr = a->pend_addr;
 		a->pend_x = NULL;
 	} else {
-		if (!take_frame(x, &addr)) {
+		if (!xsk_take_frame(x, &addr)) {
 			drop_pending(a);
 			return;
 		}
@@ -837,11 +585,6 @@ static void afx_tx_commit(struct bs_tx *tx, uint8_t *buf, size_t len, const stru
 		drop_pending(a); /* a staged socket-backend buffer is reclaimed by it */
 	}
 	a->pend_buf = NULL;
-	if (x->npend >= x->ring) {
-		x->st[XQ_TX_RING_FULL]++;
-		x->tx_free[x->ntx_free++] = addr;
-		return;
-	}
 	frame = x->umem + addr;
 	memcpy(h.src_mac, r.e->mac, 6);
 	memcpy(h.dst_mac, r.dst_mac, 6);
@@ -851,66 +594,23 @@ static void afx_tx_commit(struct bs_tx *tx, uint8_t *buf, size_t len, const stru
 	h.dst_port = to->dst_port;
 	h.ip_id = a->ip_id++;
 	flen = bs_pkt_build_udp(frame, &h, len);
-	x->pend[x->npend].addr = addr;
-	x->pend[x->npend].len = (uint32_t)flen;
-	x->pend[x->npend].options = 0;
-	x->npend++;
+	xsk_queue(x, addr, (uint32_t)flen);
 }
 
-/* Descriptors onto the tx ring, then make the kernel send them. */
-static unsigned xsk_flush(struct afxdp_io *a, struct xsk *x)
+/* Flush one socket; a failed kick is logged (rate-limited), a dead
+   device makes the interface table look again. */
+static unsigned flush_one(struct afxdp_io *a, struct xsk *x)
 {
-	struct xdp_desc *ring = x->tx.descs;
-	uint32_t prod = *x->tx.prod, room, n;
+	int kerr;
+	unsigned n = xsk_flush(x, &kerr);
 
-	cq_reap(x);
-	if (!x->npend && load_acq(x->tx.cons) == prod)
-		return 0;
-	room = x->ring - (prod - load_acq(x->tx.cons));
-	n = x->npend < room ? x->npend : room;
-	for (uint32_t i = 0; i < n; i++) {
-		ring[(prod + i) & (x->ring - 1)] = x->pend[i];
-		x->st[XQ_TX_BYTES] += x->pend[i].len;
+	if (kerr) {
+		if (x->dead)
+			a->ift->refresh_wanted = true;
+		if (bs_ratelimit_ok(&a->rl, a->now_ms, 5))
+			bs_logf(a->cfg.log, LOG_WARNING, "afxdp: %s queue %u: sendto: %s",
+				x->ifname, x->queue, strerror(kerr));
 	}
-	for (uint32_t i = n; i < x->npend; i++) {
-		x->st[XQ_TX_RING_FULL]++;
-		x->tx_free[x->ntx_free++] = x->pend[i].addr;
-	}
-	x->npend = 0;
-	prod += n;
-	store_rel(x->tx.prod, prod);
-	x->st[XQ_TX_PKTS] += n;
-
-	/* Copy mode sends at most 32 frames per sendto(): loop while it
-	   makes progress. Zero-copy: one kick, the driver does the rest. */
-	for (int tries = 0; tries < 256; tries++) {
-		uint32_t before = load_acq(x->tx.cons);
-
-		if (before == prod)
-			break;
-		if (x->need_wakeup && !(load_acq(x->tx.flags) & XDP_RING_NEED_WAKEUP))
-			break;
-		x->st[XQ_TX_KICKS]++;
-		if (sendto(x->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 && errno != EAGAIN &&
-		    errno != EBUSY && errno != ENOBUFS && errno != EINTR) {
-			x->st[XQ_TX_KICK_ERRORS]++;
-			if (errno == ENXIO || errno == ENETDOWN || errno == ENODEV) {
-				x->dead = true;
-				a->ift->refresh_wanted = true;
-			}
-			if (bs_ratelimit_ok(&a->rl, a->now_ms, 5))
-				bs_logf(a->cfg.log, LOG_WARNING, "afxdp: %s queue %u: sendto: %s",
-					x->xif->name, x->queue, strerror(errno));
-			break;
-		}
-		if (x->zerocopy)
-			break;
-		if (load_acq(x->tx.cons) == before) {
-			x->st[XQ_TX_STALLED]++;
-			break;
-		}
-	}
-	cq_reap(x);
 	return n;
 }
 
@@ -922,7 +622,7 @@ static unsigned afx_tx_flush(struct bs_io *io, uint64_t now_ms)
 	a->now_ms = now_ms;
 	drop_pending(a);
 	for (size_t i = 0; i < a->nxsks; i++)
-		sent += xsk_flush(a, a->xsks[i]);
+		sent += flush_one(a, a->xsks[i]);
 	return sent + a->sock->ops->tx_flush(a->sock, now_ms);
 }
 
@@ -931,14 +631,8 @@ static void afx_tx_discard(struct bs_io *io)
 	struct afxdp_io *a = to_afx(io);
 
 	drop_pending(a);
-	for (size_t i = 0; i < a->nxsks; i++) {
-		struct xsk *x = a->xsks[i];
-
-		a->st[AS_TX_DISCARDED] += x->npend;
-		for (uint32_t k = 0; k < x->npend; k++)
-			x->tx_free[x->ntx_free++] = x->pend[k].addr;
-		x->npend = 0;
-	}
+	for (size_t i = 0; i < a->nxsks; i++)
+		a->st[AS_TX_DISCARDED] += xsk_discard(a->xsks[i]);
 	a->sock->ops->tx_discard(a->sock);
 }
 
@@ -975,7 +669,7 @@ static void afx_maintain(struct bs_io *io, uint64_t now_ms)
 	   is committed between bursts, so this only kicks and reaps). */
 	for (size_t i = 0; i < a->nxsks; i++)
 		if (!a->xsks[i]->dead)
-			xsk_flush(a, a->xsks[i]);
+			flush_one(a, a->xsks[i]);
 	a->sock->ops->maintain(a->sock, now_ms);
 }
 
@@ -992,32 +686,6 @@ static void prefixed_stat(void *arg, const char *name, uint64_t value)
 
 	snprintf(full, sizeof(full), "%s%s", p->prefix, name);
 	p->fn(p->arg, full, value);
-}
-
-static void xsk_stats(const struct xsk *x, bs_stat_fn fn, void *arg)
-{
-	struct xdp_statistics ks;
-	socklen_t len = sizeof(ks);
-	char name[96];
-
-	for (int i = 0; i < XQ_COUNT; i++)
-		fn(arg, xq_names[i], x->st[i]);
-	for (int v = 1; v < BS_PKT_VERDICT_COUNT; v++) {
-		snprintf(name, sizeof(name), "rx_drop_%s",
-			 bs_pkt_verdict_name((enum bs_pkt_verdict)v));
-		fn(arg, name, x->drops[v]);
-	}
-	fn(arg, "fq_level", *x->fq.prod - load_acq(x->fq.cons));
-	fn(arg, "tx_free_frames", x->ntx_free);
-	memset(&ks, 0, sizeof(ks));
-	if (x->fd >= 0 && getsockopt(x->fd, SOL_XDP, XDP_STATISTICS, &ks, &len) == 0) {
-		fn(arg, "k_rx_dropped", ks.rx_dropped);
-		fn(arg, "k_rx_invalid_descs", ks.rx_invalid_descs);
-		fn(arg, "k_tx_invalid_descs", ks.tx_invalid_descs);
-		fn(arg, "k_rx_ring_full", ks.rx_ring_full);
-		fn(arg, "k_fq_empty_descs", ks.rx_fill_ring_empty_descs);
-		fn(arg, "k_tx_ring_empty_descs", ks.tx_ring_empty_descs);
-	}
 }
 
 static void afx_stats_foreach(const struct bs_io *io, bs_stat_fn fn, void *arg)
