@@ -33,6 +33,8 @@
 #include "http_server.h"
 #include "proto/ipxe_script.h"
 
+#define BS_TFTP_WORKERS_MAX 16 /* = the worker cap (dataplane/worker.c) */
+
 #define EXIT_CONFIG  1
 #define EXIT_RUNTIME 2
 
@@ -71,7 +73,9 @@ struct app {
 	struct lease_table *leases;
 	struct leasefile *lf;
 	struct dhcp_server *dhcp;
-	struct tftp_server *tftp;
+	/* One per worker that serves TFTP (its share of the transfer ports). */
+	struct tftp_server *tftp[BS_TFTP_WORKERS_MAX];
+	unsigned ntftp;
 	struct bs_http *http;	     /* http-port */
 	struct bs_cache *http_cache; /* http-root's, when it is not tftp-root */
 	struct bs_io *io;
@@ -371,10 +375,17 @@ static int open_dhcp(struct app *a)
 	return 0;
 }
 
+/*
+ * One TFTP server per worker that serves TFTP: with N workers, server k
+ * owns the transfer ports port_lo + k, + N, ... (so an ACK's destination
+ * port names the worker that owns the transfer) and an even share of
+ * tftp-max. Fewer transfer ports than workers: as many servers as ports.
+ */
 static int open_tftp(struct app *a)
 {
 	struct tftp_config tc = a->cfg->tftp;
 	struct tftp_files files;
+	unsigned nw = bs_io_workers(a->io), nports;
 	uint32_t mtu;
 
 	/* The transfer ports the backend really opened; none: port 69 serves
@@ -385,6 +396,10 @@ static int open_tftp(struct app *a)
 	} else {
 		tc.port_lo = tc.port_hi = TFTP_PORT;
 	}
+	nports = tc.port_lo == TFTP_PORT ? 1 : tc.port_hi - tc.port_lo + 1u;
+	if (nw > BS_TFTP_WORKERS_MAX)
+		nw = BS_TFTP_WORKERS_MAX;
+	a->ntftp = nw < nports ? nw : nports;
 	/*
 	 * A block must fit one frame (IPv4 20 + UDP 8 + TFTP 4 bytes): IP
 	 * fragments are lost whole when one piece is. No served interface
@@ -393,14 +408,27 @@ static int open_tftp(struct app *a)
 	mtu = a->io->min_mtu > 32 + 8 ? a->io->min_mtu : 1500;
 	if (!tc.max_blksize || mtu - 32 < tc.max_blksize)
 		tc.max_blksize = (uint16_t)(mtu - 32 > 65464 ? 65464 : mtu - 32);
+	if (a->ntftp > 1) {
+		tc.port_stride = (uint16_t)a->ntftp;
+		if (tc.max_transfers)
+			tc.max_transfers = (tc.max_transfers + a->ntftp - 1) / a->ntftp;
+	}
 	bs_cache_tftp_files(a->cache, &files);
-	a->tftp = tftp_server_new(&tc, &files, &a->log);
-	if (!a->tftp) {
-		bs_logf(&a->log, LOG_ERR, "tftp server: out of memory");
-		return -ENOMEM;
+	for (unsigned k = 0; k < a->ntftp; k++) {
+		struct tftp_config wc = tc;
+
+		wc.port_lo = (uint16_t)(tc.port_lo + (tc.port_lo == TFTP_PORT ? 0 : k));
+		a->tftp[k] = tftp_server_new(&wc, &files, &a->log);
+		if (!a->tftp[k]) {
+			bs_logf(&a->log, LOG_ERR, "tftp server: out of memory");
+			return -ENOMEM;
+		}
 	}
 	bs_logf(&a->log, LOG_INFO, "TFTP root %s, transfer ports %u-%u, max blksize %u",
 		a->cfg->tftp_root, tc.port_lo, tc.port_hi, tc.max_blksize);
+	if (a->ntftp > 1)
+		bs_logf(&a->log, LOG_INFO, "TFTP served by %u workers (transfer ports split)",
+			a->ntftp);
 	return 0;
 }
 
@@ -637,7 +665,8 @@ static int open_worker(struct app *a)
 	struct bs_worker_config wc = {
 	    .io = a->io,
 	    .dhcp = a->dhcp,
-	    .tftp = a->tftp,
+	    .tftp = a->ntftp ? a->tftp : NULL,
+	    .ntftp = a->ntftp,
 	    .cache = a->cache,
 	    .http = a->http,
 	    .log = &a->log,
@@ -742,8 +771,9 @@ static void close_all(struct app *a)
 	bs_http_free(a->http); /* before the caches its connections hold */
 	if (a->http_cache)
 		bs_cache_free(a->http_cache);
-	if (a->tftp)
-		tftp_server_free(a->tftp);
+	for (unsigned k = 0; k < a->ntftp; k++)
+		if (a->tftp[k])
+			tftp_server_free(a->tftp[k]);
 	if (a->dhcp)
 		dhcp_server_free(a->dhcp);
 	bs_io_close(a->io);
@@ -952,7 +982,7 @@ int main(int argc, char **argv)
 	if (a->cfg->keep_foreground && strcmp(a->cfg->log_file, "-") != 0)
 		a->sink.to_stderr = false;
 	bs_logf(&a->log, LOG_INFO, "started, version 0.1.0, backend %s%s%s", a->io->ops->name,
-		a->dhcp ? ", DHCP" : "", a->tftp ? ", TFTP" : "");
+		a->dhcp ? ", DHCP" : "", a->ntftp ? ", TFTP" : "");
 
 	r = bs_worker_run(a->worker);
 	bs_logf(&a->log, LOG_INFO, "exiting");

@@ -21,6 +21,7 @@
 #include <fcntl.h> /* readahead() (_GNU_SOURCE) */
 #include <limits.h>
 #include <linux/openat2.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +79,29 @@ struct bs_cache {
 	uint64_t hits, misses, files, bytes;
 	uint64_t evictions, pinned_files, pinned_bytes, resident_sampled, warm_bytes;
 	uint64_t now_ms; /* the last clock warm/warm_step were given */
+	/* TFTP workers open and close files from their own threads; every
+	   public entry point holds it (recursive: warm calls get). Taken per
+	   request, never per data packet. */
+	pthread_mutex_t lock;
 };
+
+static struct bs_cache *cache_lock(const struct bs_cache *c)
+{
+	struct bs_cache *m = (struct bs_cache *)c; /* the lock is not the data */
+
+	pthread_mutex_lock(&m->lock);
+	return m;
+}
+
+static void cache_unlock(struct bs_cache **c)
+{
+	pthread_mutex_unlock(&(*c)->lock);
+}
+
+/* Held until the end of the enclosing block. */
+#define CACHE_LOCKED(c)                                                                            \
+	struct bs_cache *cache_held_ __attribute__((cleanup(cache_unlock))) = cache_lock(c)
+
 
 static void entry_pin(struct bs_cache *c, struct cache_entry *e, uint64_t now_ms);
 static void warm_queue(struct bs_cache *c, struct cache_entry *e, uint64_t now_ms);
@@ -115,6 +138,14 @@ struct bs_cache *bs_cache_new(const char *root, const struct bs_log *log)
 		return NULL;
 	if (log)
 		c->log = *log;
+	{
+		pthread_mutexattr_t ma;
+
+		pthread_mutexattr_init(&ma);
+		pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+		pthread_mutex_init(&c->lock, &ma);
+		pthread_mutexattr_destroy(&ma);
+	}
 	c->dirfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (c->dirfd < 0)
 		goto fail;
@@ -203,6 +234,7 @@ void bs_cache_free(struct bs_cache *c)
 		close(c->dirfd);
 	free(c->root);
 	free(c->root_real);
+	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
 
@@ -321,6 +353,7 @@ nomem:
 
 int bs_cache_get(struct bs_cache *c, const char *path, size_t path_len, struct bs_file **out)
 {
+	CACHE_LOCKED(c);
 	char name[BS_CACHE_NAME_MAX + 1];
 	struct cache_entry *e = NULL;
 	struct stat st;
@@ -423,6 +456,7 @@ static void cache_trim(struct bs_cache *c)
 
 void bs_cache_put(struct bs_cache *c, struct bs_file *f)
 {
+	CACHE_LOCKED(c);
 	struct cache_entry *e;
 
 	if (!f)
@@ -448,11 +482,13 @@ void bs_cache_put(struct bs_cache *c, struct bs_file *f)
 
 void bs_cache_set_abs_under_root(struct bs_cache *c, bool on)
 {
+	CACHE_LOCKED(c);
 	c->abs_under_root = on;
 }
 
 void bs_cache_stats_foreach(const struct bs_cache *c, bs_stat_fn fn, void *arg)
 {
+	CACHE_LOCKED(c);
 	fn(arg, "cache_hits", c->hits);
 	fn(arg, "cache_misses", c->misses);
 	fn(arg, "cache_files", c->files);
@@ -466,6 +502,7 @@ void bs_cache_stats_foreach(const struct bs_cache *c, bs_stat_fn fn, void *arg)
 
 void bs_cache_set_budget(struct bs_cache *c, uint64_t bytes)
 {
+	CACHE_LOCKED(c);
 	c->budget = bytes;
 	cache_trim(c);
 }
@@ -529,6 +566,7 @@ static uint64_t entry_resident(const struct cache_entry *e)
 
 int bs_cache_warm(struct bs_cache *c, const char *path, size_t path_len, uint64_t now_ms)
 {
+	CACHE_LOCKED(c);
 	struct bs_file *f;
 	struct cache_entry *e;
 	int err = bs_cache_get(c, path, path_len, &f);
@@ -587,6 +625,7 @@ static void entry_unpin(struct bs_cache *c, struct cache_entry *e)
 
 int bs_cache_unpin(struct bs_cache *c, const char *path, size_t path_len)
 {
+	CACHE_LOCKED(c);
 	size_t skip = 0;
 
 	if (path_len && path[0] == '/') {
@@ -608,6 +647,7 @@ int bs_cache_unpin(struct bs_cache *c, const char *path, size_t path_len)
 
 void bs_cache_unpin_all(struct bs_cache *c)
 {
+	CACHE_LOCKED(c);
 	for (size_t i = 0; i < BS_CACHE_BUCKETS; i++) {
 		struct cache_entry *e = c->buckets[i], *next;
 
@@ -670,6 +710,7 @@ static void warm_entry(struct bs_cache *c, struct cache_entry *e, uint64_t quota
 
 bool bs_cache_warm_step(struct bs_cache *c, uint64_t quota, uint64_t now_ms)
 {
+	CACHE_LOCKED(c);
 	struct cache_entry *e = c->warm_head;
 
 	c->now_ms = now_ms;
@@ -690,6 +731,7 @@ bool bs_cache_warm_step(struct bs_cache *c, uint64_t quota, uint64_t now_ms)
 void bs_cache_status_foreach(struct bs_cache *c, uint64_t now_ms, bs_cache_status_fn fn,
 			     void *arg)
 {
+	CACHE_LOCKED(c);
 	uint64_t total = 0;
 
 	for (size_t i = 0; i < BS_CACHE_BUCKETS; i++)

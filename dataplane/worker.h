@@ -23,8 +23,15 @@ struct bs_worker;
 struct bs_worker_config {
 	struct bs_io *io;	  /* borrowed */
 	struct dhcp_server *dhcp; /* NULL: no DHCP (ports 67/4011 not served) */
-	struct tftp_server *tftp; /* NULL: no TFTP */
-	struct bs_cache *cache;	  /* for SIGUSR1 stats only; may be NULL */
+	/*
+	 * TFTP: tftp[k] is worker k's server, for k < ntftp (NULL / 0: no
+	 * TFTP). With N workers, server k must own the transfer ports
+	 * port_lo + k, + N, ... (tftp_config.port_stride = N); ntftp is
+	 * min(N, number of transfer ports), at least 1.
+	 */
+	struct tftp_server *const *tftp;
+	unsigned ntftp;
+	struct bs_cache *cache; /* for SIGUSR1 stats only; may be NULL */
 	/* NULL: no HTTP. Its epoll fd joins the worker's; its timers bound
 	   the epoll timeout (dataplane/http_server.h). */
 	struct bs_http *http;
@@ -47,12 +54,15 @@ struct bs_worker_config {
 
 /*
  * Blocks SIGTERM, SIGINT, SIGHUP, SIGUSR1 in the calling thread and takes
- * them through a signalfd. NULL + errno on failure.
+ * them through a signalfd. One worker per bs_io_workers(io) (at most 16):
+ * worker 0 is the thread calling bs_worker_run(), the others are threads
+ * it starts and joins. NULL + errno on failure.
  */
 struct bs_worker *bs_worker_new(const struct bs_worker_config *cfg);
 void bs_worker_free(struct bs_worker *w);
 
-/* Run until SIGTERM/SIGINT: 0, or -errno if the loop itself failed. */
+/* Run until SIGTERM/SIGINT: 0, or -errno if the loop itself failed. The
+   extra fds, HTTP, signals and DHCP run on worker 0 (the caller). */
 int bs_worker_run(struct bs_worker *w);
 
 /* Counters by name (worker_rx_pkts, worker_drop_no_handler, ...). */

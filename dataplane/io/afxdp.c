@@ -55,15 +55,20 @@
 #define XSK_RING_BUDGET 4096u /* per interface, spread over its queues */
 #define XSK_MAX_QUEUES	BS_XDP_MAX_QUEUES
 
+/* One worker per rx queue, up to this many; more queues are shared out
+   (queue q goes to worker q % workers). */
+#define AFX_WORKERS_MAX 16
+
 #define NEIGH_SIZE   4096u /* power of two */
 #define NEIGH_PROBE  8
 #define NEIGH_TTL_MS (120u * 1000)
 
 /* Backend-wide counters. */
 enum as_stat {
-	AS_TX_KERNEL,	  /* handed to the socket backend */
-	AS_TX_NEIGH_MISS, /* ... because the routed destination was never seen */
-	AS_TX_COPIED,	  /* payload moved to another socket's UMEM */
+	AS_TX_KERNEL,	     /* handed to the socket backend */
+	AS_TX_KERNEL_ERRORS, /* workers >= 1: the direct send failed */
+	AS_TX_NEIGH_MISS,    /* ... because the routed destination was never seen */
+	AS_TX_COPIED,	     /* payload moved to another socket's UMEM */
 	AS_TX_BAD_COMMIT,
 	AS_TX_NO_BUFFER,
 	AS_TX_DISCARDED,
@@ -73,10 +78,15 @@ enum as_stat {
 };
 
 static const char *const as_names[AS_COUNT] = {
-    [AS_TX_KERNEL] = "afxdp_tx_kernel",		[AS_TX_NEIGH_MISS] = "afxdp_tx_neigh_miss",
-    [AS_TX_COPIED] = "afxdp_tx_copied",		[AS_TX_BAD_COMMIT] = "afxdp_tx_bad_commit",
-    [AS_TX_NO_BUFFER] = "afxdp_tx_no_buffer",	[AS_TX_DISCARDED] = "afxdp_tx_discarded",
-    [AS_NEIGH_LEARNED] = "afxdp_neigh_learned", [AS_NEIGH_HITS] = "afxdp_neigh_hits",
+    [AS_TX_KERNEL] = "afxdp_tx_kernel",
+    [AS_TX_NEIGH_MISS] = "afxdp_tx_neigh_miss",
+    [AS_TX_COPIED] = "afxdp_tx_copied",
+    [AS_TX_BAD_COMMIT] = "afxdp_tx_bad_commit",
+    [AS_TX_NO_BUFFER] = "afxdp_tx_no_buffer",
+    [AS_TX_DISCARDED] = "afxdp_tx_discarded",
+    [AS_NEIGH_LEARNED] = "afxdp_neigh_learned",
+    [AS_NEIGH_HITS] = "afxdp_neigh_hits",
+    [AS_TX_KERNEL_ERRORS] = "afxdp_tx_kernel_errors",
 };
 
 /* One served interface: its classifier and its sockets. */
@@ -98,17 +108,21 @@ struct neigh {
 	uint64_t seen_ms;
 };
 
-struct afxdp_io {
-	struct bs_io io; /* must be first */
-	struct bs_tx tx;
-	struct bs_io_config cfg;
-	struct bs_io *sock; /* the socket backend inside */
-	size_t nsockq;
-	struct bs_iftable *ift;
+struct afxdp_io;
 
-	struct xif *ifs;
-	size_t nifs;
-	struct xsk **xsks; /* queue ids 0..nxsks-1; the socket backend's follow */
+/*
+ * What one worker owns; its thread alone touches it. Worker 0 is the main
+ * thread and also runs the socket backend inside (its queues, its TX
+ * staging); workers >= 1 own only their AF_XDP sockets and send what
+ * AF_XDP cannot carry straight through the kernel (bs_io_sock_send_routed).
+ */
+struct afx_worker {
+	struct bs_io io; /* the worker's view; must be first */
+	struct bs_tx tx;
+	struct afxdp_io *a; /* read-only after open */
+	unsigned id;
+	struct bs_iftable *ift; /* its own copy (worker 0: a->ift) */
+	struct xsk **xsks;	/* its sockets; the socket backend's queues follow (worker 0) */
 	size_t nxsks;
 
 	struct xsk *cur; /* the socket of the burst being served, or NULL */
@@ -116,8 +130,9 @@ struct afxdp_io {
 	/* the buffer alloc() handed out last, not committed yet */
 	struct xsk *pend_x; /* a TX frame of this socket ... */
 	uint64_t pend_addr;
-	uint8_t *pend_buf; /* ... or this buffer of the socket backend */
+	uint8_t *pend_buf; /* ... or this buffer of the socket backend / kbuf */
 	size_t pend_max;
+	uint8_t *kbuf; /* workers >= 1, no frame: one datagram for the kernel */
 
 	struct neigh *neigh;
 	uint16_t ip_id;
@@ -125,14 +140,26 @@ struct afxdp_io {
 	uint64_t st[AS_COUNT];
 };
 
-static struct afxdp_io *to_afx(struct bs_io *io)
+struct afxdp_io {
+	struct afx_worker *w; /* w[0].io is the backend's io */
+	unsigned nw;
+	struct bs_io_config cfg;
+	struct bs_io *sock; /* the socket backend inside */
+	size_t nsockq;
+	struct bs_iftable *ift;
+
+	struct xif *ifs;
+	size_t nifs;
+};
+
+static struct afx_worker *to_w(struct bs_io *io)
 {
-	return (struct afxdp_io *)io;
+	return (struct afx_worker *)io;
 }
 
-static struct afxdp_io *tx_to_afx(struct bs_tx *tx)
+static struct afx_worker *tx_to_w(struct bs_tx *tx)
 {
-	return (struct afxdp_io *)((uint8_t *)tx - offsetof(struct afxdp_io, tx));
+	return (struct afx_worker *)((uint8_t *)tx - offsetof(struct afx_worker, tx));
 }
 
 /* ---- interfaces ---- */
@@ -272,14 +299,6 @@ static int xif_open(struct afxdp_io *a, struct xif *f, const struct bs_iface *e)
 	return 0;
 }
 
-static struct xif *xif_by_index(struct afxdp_io *a, uint32_t ifindex)
-{
-	for (size_t i = 0; i < a->nifs; i++)
-		if (a->ifs[i].ifindex == ifindex)
-			return &a->ifs[i];
-	return NULL;
-}
-
 /* Addresses changed: update the classifier's filter. */
 static void xif_sync_addrs(struct afxdp_io *a, struct xif *f, const struct bs_iface *e)
 {
@@ -291,22 +310,24 @@ static void xif_sync_addrs(struct afxdp_io *a, struct xif *f, const struct bs_if
 		bs_logf(a->cfg.log, LOG_INFO, "afxdp: %s: %u address(es) now", f->name, f->naddrs);
 }
 
-static void refresh(struct afxdp_io *a, uint64_t now_ms)
+static void refresh(struct afx_worker *w, uint64_t now_ms)
 {
-	if (!bs_iftable_maybe_refresh(a->ift, now_ms))
+	struct afxdp_io *a = w->a;
+
+	if (!bs_iftable_maybe_refresh(w->ift, now_ms))
+		return;
+	/* Gone: the kernel unbound the sockets and the link. */
+	for (size_t i = 0; i < w->nxsks; i++)
+		if (!bs_iftable_by_index(w->ift, w->xsks[i]->ifindex))
+			w->xsks[i]->dead = true;
+	if (w->id != 0)
 		return;
 	for (size_t i = 0; i < a->nifs; i++) {
 		struct xif *f = &a->ifs[i];
 		struct bs_iface *e = bs_iftable_by_index(a->ift, f->ifindex);
 
-		if (!e) {
-			/* Gone: the kernel unbound the sockets and the link. */
-			for (uint32_t q = 0; q < f->nq; q++)
-				if (f->q[q])
-					f->q[q]->dead = true;
-			continue;
-		}
-		xif_sync_addrs(a, f, e);
+		if (e)
+			xif_sync_addrs(a, f, e);
 	}
 }
 
@@ -317,13 +338,13 @@ static uint32_t neigh_hash(uint32_t ip)
 	return (ip * 2654435761u) >> 20;
 }
 
-static void neigh_learn(struct afxdp_io *a, struct xsk *x, uint32_t ip, const uint8_t *mac)
+static void neigh_learn(struct afx_worker *w, struct xsk *x, uint32_t ip, const uint8_t *mac)
 {
 	struct neigh *victim = NULL;
 	uint32_t h = neigh_hash(ip);
 
 	for (uint32_t i = 0; i < NEIGH_PROBE; i++) {
-		struct neigh *n = &a->neigh[(h + i) & (NEIGH_SIZE - 1)];
+		struct neigh *n = &w->neigh[(h + i) & (NEIGH_SIZE - 1)];
 
 		if (n->ip == ip) {
 			victim = n;
@@ -334,23 +355,23 @@ static void neigh_learn(struct afxdp_io *a, struct xsk *x, uint32_t ip, const ui
 			victim = n;
 	}
 	if (victim->ip != ip)
-		a->st[AS_NEIGH_LEARNED]++;
+		w->st[AS_NEIGH_LEARNED]++;
 	victim->ip = ip;
 	victim->ifindex = x->ifindex;
 	memcpy(victim->mac, mac, 6);
 	victim->x = x;
-	victim->seen_ms = a->now_ms;
+	victim->seen_ms = w->now_ms;
 }
 
-static const struct neigh *neigh_find(const struct afxdp_io *a, uint32_t ip)
+static const struct neigh *neigh_find(const struct afx_worker *w, uint32_t ip)
 {
 	uint32_t h = neigh_hash(ip);
 
 	for (uint32_t i = 0; i < NEIGH_PROBE; i++) {
-		const struct neigh *n = &a->neigh[(h + i) & (NEIGH_SIZE - 1)];
+		const struct neigh *n = &w->neigh[(h + i) & (NEIGH_SIZE - 1)];
 
 		if (n->ip == ip)
-			return a->now_ms - n->seen_ms <= NEIGH_TTL_MS ? n : NULL;
+			return w->now_ms - n->seen_ms <= NEIGH_TTL_MS ? n : NULL;
 	}
 	return NULL;
 }
@@ -360,21 +381,21 @@ static const struct neigh *neigh_find(const struct afxdp_io *a, uint32_t ip)
 static unsigned afx_rx_burst(struct bs_io *io, uint32_t queue, struct bs_rx_pkt *pkts, unsigned max,
 			     uint64_t now_ms)
 {
-	struct afxdp_io *a = to_afx(io);
+	struct afx_worker *w = to_w(io);
 	struct bs_iface *e;
 	struct xsk *x;
 	uint32_t avail;
 	unsigned n = 0;
 
-	a->now_ms = now_ms;
-	refresh(a, now_ms);
-	if (queue >= a->nxsks) {
-		a->cur = NULL;
-		return a->sock->ops->rx_burst(a->sock, queue - (uint32_t)a->nxsks, pkts, max,
-					      now_ms);
+	w->now_ms = now_ms;
+	refresh(w, now_ms);
+	if (queue >= w->nxsks) {
+		w->cur = NULL;
+		return w->a->sock->ops->rx_burst(w->a->sock, queue - (uint32_t)w->nxsks, pkts, max,
+						 now_ms);
 	}
-	x = a->xsks[queue];
-	a->cur = x->dead ? NULL : x;
+	x = w->xsks[queue];
+	w->cur = x->dead ? NULL : x;
 	if (x->dead || x->nheld)
 		return 0;
 	if (max > XSK_BURST)
@@ -382,7 +403,7 @@ static unsigned afx_rx_burst(struct bs_io *io, uint32_t queue, struct bs_rx_pkt 
 	avail = xsk_rx_peek(x, max);
 	if (!avail)
 		return 0;
-	e = bs_iftable_by_index(a->ift, x->ifindex);
+	e = bs_iftable_by_index(w->ift, x->ifindex);
 	for (uint32_t i = 0; i < avail; i++) {
 		const struct xdp_desc *d = xsk_rx_desc(x, i);
 		struct bs_pkt_udp u;
@@ -407,12 +428,12 @@ static unsigned afx_rx_burst(struct bs_io *io, uint32_t queue, struct bs_rx_pkt 
 		}
 		if (!e || !e->serve) {
 			x->st[XQ_RX_FILTERED]++;
-			a->ift->refresh_wanted = true;
+			w->ift->refresh_wanted = true;
 			continue;
 		}
 		if (u.src_ip && u.src_ip != 0xffffffffu && bs_iface_on_link(e, u.src_ip) &&
 		    !(u.src_mac[0] & 1))
-			neigh_learn(a, x, u.src_ip, u.src_mac);
+			neigh_learn(w, x, u.src_ip, u.src_mac);
 		p = &pkts[n++];
 		memset(&p->meta, 0, sizeof(p->meta));
 		p->meta.ifindex = e->ifindex;
@@ -433,48 +454,61 @@ static unsigned afx_rx_burst(struct bs_io *io, uint32_t queue, struct bs_rx_pkt 
 
 static void afx_rx_release(struct bs_io *io, uint32_t queue)
 {
-	struct afxdp_io *a = to_afx(io);
+	struct afx_worker *w = to_w(io);
 
-	a->cur = NULL;
-	if (queue >= a->nxsks) {
-		a->sock->ops->rx_release(a->sock, queue - (uint32_t)a->nxsks);
+	w->cur = NULL;
+	if (queue >= w->nxsks) {
+		w->a->sock->ops->rx_release(w->a->sock, queue - (uint32_t)w->nxsks);
 		return;
 	}
-	xsk_rx_release(a->xsks[queue]);
+	xsk_rx_release(w->xsks[queue]);
 }
 
 /* ---- tx ---- */
 
 /* Give back the frame alloc() handed out and nobody committed. */
-static void drop_pending(struct afxdp_io *a)
+static void drop_pending(struct afx_worker *w)
 {
-	if (a->pend_x)
-		xsk_put_frame(a->pend_x, a->pend_addr);
-	a->pend_x = NULL;
-	a->pend_buf = NULL;
+	if (w->pend_x)
+		xsk_put_frame(w->pend_x, w->pend_addr);
+	w->pend_x = NULL;
+	w->pend_buf = NULL;
+}
+
+/* A worker's first live socket: where replies built outside a burst (timers,
+   handed-off requests) start; commit() moves them if they go elsewhere. */
+static struct xsk *home_xsk(const struct afx_worker *w)
+{
+	for (size_t i = 0; i < w->nxsks; i++)
+		if (!w->xsks[i]->dead)
+			return w->xsks[i];
+	return NULL;
 }
 
 static uint8_t *afx_tx_alloc(struct bs_tx *tx, size_t max)
 {
-	struct afxdp_io *a = tx_to_afx(tx);
-	struct xsk *x = a->cur;
+	struct afx_worker *w = tx_to_w(tx);
+	/* Worker 0 stages replies built outside a burst in the socket
+	   backend, as with one worker; the others have no staging there. */
+	struct xsk *x = w->cur ? w->cur : w->id ? home_xsk(w) : NULL;
 	uint8_t *b;
 
-	drop_pending(a);
-	if (x && !x->dead && max <= XSK_PAYLOAD_MAX && xsk_take_frame(x, &a->pend_addr)) {
-		a->pend_x = x;
-		a->pend_max = max;
-		return x->umem + a->pend_addr + BS_PKT_UDP_HEADROOM;
+	drop_pending(w);
+	if (x && !x->dead && max <= XSK_PAYLOAD_MAX && xsk_take_frame(x, &w->pend_addr)) {
+		w->pend_x = x;
+		w->pend_max = max;
+		return x->umem + w->pend_addr + BS_PKT_UDP_HEADROOM;
 	}
 	/* No burst context (timers) or no frame: stage it in the socket
-	   backend; commit() moves it into a UMEM frame if AF_XDP can send it. */
-	b = bs_tx_alloc(a->sock->tx, max);
+	   backend (worker 0) or kbuf; commit() moves it into a UMEM frame if
+	   AF_XDP can send it. */
+	b = w->id ? (max <= XSK_FRAME ? w->kbuf : NULL) : bs_tx_alloc(w->a->sock->tx, max);
 	if (!b) {
-		a->st[AS_TX_NO_BUFFER]++;
+		w->st[AS_TX_NO_BUFFER]++;
 		return NULL;
 	}
-	a->pend_buf = b;
-	a->pend_max = max;
+	w->pend_buf = b;
+	w->pend_max = max;
 	return b;
 }
 
@@ -484,39 +518,35 @@ struct route {
 	uint8_t dst_mac[6];
 };
 
-static struct xsk *xsk_of(struct afxdp_io *a, uint32_t ifindex, struct xsk *hint)
+/* The worker's socket for ifindex: hint if it is one, else the first live one. */
+static struct xsk *xsk_of(const struct afx_worker *w, uint32_t ifindex, struct xsk *hint)
 {
-	struct xif *f;
-
 	if (hint && !hint->dead && hint->ifindex == ifindex)
 		return hint;
-	f = xif_by_index(a, ifindex);
-	if (!f)
-		return NULL;
-	for (uint32_t q = 0; q < f->nq; q++)
-		if (!f->q[q]->dead)
-			return f->q[q];
+	for (size_t i = 0; i < w->nxsks; i++)
+		if (!w->xsks[i]->dead && w->xsks[i]->ifindex == ifindex)
+			return w->xsks[i];
 	return NULL;
 }
 
 /* Where a datagram goes; false: the socket backend takes it. */
-static bool route(struct afxdp_io *a, const struct bs_tx_addr *to, size_t len, struct route *r)
+static bool route(struct afx_worker *w, const struct bs_tx_addr *to, size_t len, struct route *r)
 {
 	const struct neigh *n = NULL;
 	uint32_t ifindex = to->ifindex;
-	struct xsk *hint = a->cur;
+	struct xsk *hint = w->cur;
 
 	/* Bad addresses are the socket backend's to count. */
 	if (to->l2 > BS_TX_L2_UNICAST || to->dst_ip == 0 || to->dst_port == 0 ||
 	    len > XSK_PAYLOAD_MAX)
 		return false;
 	if (to->l2 == BS_TX_ROUTED) {
-		n = neigh_find(a, to->dst_ip);
+		n = neigh_find(w, to->dst_ip);
 		if (!n || (ifindex && ifindex != n->ifindex)) {
-			a->st[AS_TX_NEIGH_MISS]++;
+			w->st[AS_TX_NEIGH_MISS]++;
 			return false;
 		}
-		a->st[AS_NEIGH_HITS]++;
+		w->st[AS_NEIGH_HITS]++;
 		ifindex = n->ifindex;
 		memcpy(r->dst_mac, n->mac, 6);
 		if (!hint || hint->ifindex != ifindex)
@@ -526,33 +556,46 @@ static bool route(struct afxdp_io *a, const struct bs_tx_addr *to, size_t len, s
 	} else {
 		memset(r->dst_mac, 0xff, 6);
 	}
-	r->e = bs_iftable_by_index(a->ift, ifindex);
+	r->e = bs_iftable_by_index(w->ift, ifindex);
 	if (!r->e || !r->e->ether)
 		return false;
-	r->x = xsk_of(a, ifindex, hint);
+	r->x = xsk_of(w, ifindex, hint);
 	return r->x != NULL;
 }
 
-/* Hand a committed datagram to the socket backend (copying if staged elsewhere). */
-static void commit_kernel(struct afxdp_io *a, uint8_t *buf, size_t len, const struct bs_tx_addr *to)
+/*
+ * Hand a committed datagram to the kernel. Worker 0: the socket backend's
+ * staging, flushed with the burst (copied there unless staged there).
+ * Workers >= 1: sent now through the backend's socket for the source port
+ * (only TFTP runs there: routed replies, the slow path of a neighbour
+ * not heard from).
+ */
+static void commit_kernel(struct afx_worker *w, uint8_t *buf, size_t len,
+			  const struct bs_tx_addr *to)
 {
+	struct bs_io *sock = w->a->sock;
 	uint8_t *b = buf;
 
-	if (!a->pend_buf) {
-		b = bs_tx_alloc(a->sock->tx, len);
+	if (w->id) {
+		w->st[bs_io_sock_send_routed(sock, buf, len, to) == 0 ? AS_TX_KERNEL
+								      : AS_TX_KERNEL_ERRORS]++;
+		return;
+	}
+	if (!w->pend_buf) {
+		b = bs_tx_alloc(sock->tx, len);
 		if (!b) {
-			a->st[AS_TX_NO_BUFFER]++;
+			w->st[AS_TX_NO_BUFFER]++;
 			return;
 		}
 		memcpy(b, buf, len);
 	}
-	bs_tx_commit(a->sock->tx, b, len, to);
-	a->st[AS_TX_KERNEL]++;
+	bs_tx_commit(sock->tx, b, len, to);
+	w->st[AS_TX_KERNEL]++;
 }
 
 static void afx_tx_commit(struct bs_tx *tx, uint8_t *buf, size_t len, const struct bs_tx_addr *to)
 {
-	struct afxdp_io *a = tx_to_afx(tx);
+	struct afx_worker *w = tx_to_w(tx);
 	struct bs_pkt_hdr h = {0};
 	struct route r;
 	struct xsk *x;
@@ -560,31 +603,31 @@ static void afx_tx_commit(struct bs_tx *tx, uint8_t *buf, size_t len, const stru
 	uint8_t *frame;
 	size_t flen;
 
-	if ((!a->pend_x && !a->pend_buf) || len > a->pend_max ||
-	    (a->pend_x && buf != a->pend_x->umem + a->pend_addr + BS_PKT_UDP_HEADROOM) ||
-	    (a->pend_buf && buf != a->pend_buf)) {
-		a->st[AS_TX_BAD_COMMIT]++;
+	if ((!w->pend_x && !w->pend_buf) || len > w->pend_max ||
+	    (w->pend_x && buf != w->pend_x->umem + w->pend_addr + BS_PKT_UDP_HEADROOM) ||
+	    (w->pend_buf && buf != w->pend_buf)) {
+		w->st[AS_TX_BAD_COMMIT]++;
 		return;
 	}
-	if (!route(a, to, len, &r)) {
-		commit_kernel(a, buf, len, to);
-		drop_pending(a);
+	if (!route(w, to, len, &r)) {
+		commit_kernel(w, buf, len, to);
+		drop_pending(w);
 		return;
 	}
 	x = r.x;
-	if (a->pend_x == x) {
-		addr = a->pend_addr;
-		a->pend_x = NULL;
+	if (w->pend_x == x) {
+		addr = w->pend_addr;
+		w->pend_x = NULL;
 	} else {
 		if (!xsk_take_frame(x, &addr)) {
-			drop_pending(a);
+			drop_pending(w);
 			return;
 		}
 		memcpy(x->umem + addr + BS_PKT_UDP_HEADROOM, buf, len);
-		a->st[AS_TX_COPIED]++;
-		drop_pending(a); /* a staged socket-backend buffer is reclaimed by it */
+		w->st[AS_TX_COPIED]++;
+		drop_pending(w); /* a staged socket-backend buffer is reclaimed by it */
 	}
-	a->pend_buf = NULL;
+	w->pend_buf = NULL;
 	frame = x->umem + addr;
 	memcpy(h.src_mac, r.e->mac, 6);
 	memcpy(h.dst_mac, r.dst_mac, 6);
@@ -592,23 +635,23 @@ static void afx_tx_commit(struct bs_tx *tx, uint8_t *buf, size_t len, const stru
 	h.dst_ip = to->dst_ip;
 	h.src_port = to->src_port;
 	h.dst_port = to->dst_port;
-	h.ip_id = a->ip_id++;
+	h.ip_id = w->ip_id++;
 	flen = bs_pkt_build_udp(frame, &h, len);
 	xsk_queue(x, addr, (uint32_t)flen);
 }
 
 /* Flush one socket; a failed kick is logged (rate-limited), a dead
    device makes the interface table look again. */
-static unsigned flush_one(struct afxdp_io *a, struct xsk *x)
+static unsigned flush_one(struct afx_worker *w, struct xsk *x)
 {
 	int kerr;
 	unsigned n = xsk_flush(x, &kerr);
 
 	if (kerr) {
 		if (x->dead)
-			a->ift->refresh_wanted = true;
-		if (bs_ratelimit_ok(&a->rl, a->now_ms, 5))
-			bs_logf(a->cfg.log, LOG_WARNING, "afxdp: %s queue %u: sendto: %s",
+			w->ift->refresh_wanted = true;
+		if (bs_ratelimit_ok(&w->rl, w->now_ms, 5))
+			bs_logf(w->a->cfg.log, LOG_WARNING, "afxdp: %s queue %u: sendto: %s",
 				x->ifname, x->queue, strerror(kerr));
 	}
 	return n;
@@ -616,44 +659,48 @@ static unsigned flush_one(struct afxdp_io *a, struct xsk *x)
 
 static unsigned afx_tx_flush(struct bs_io *io, uint64_t now_ms)
 {
-	struct afxdp_io *a = to_afx(io);
+	struct afx_worker *w = to_w(io);
 	unsigned sent = 0;
 
-	a->now_ms = now_ms;
-	drop_pending(a);
-	for (size_t i = 0; i < a->nxsks; i++)
-		sent += flush_one(a, a->xsks[i]);
-	return sent + a->sock->ops->tx_flush(a->sock, now_ms);
+	w->now_ms = now_ms;
+	drop_pending(w);
+	for (size_t i = 0; i < w->nxsks; i++)
+		sent += flush_one(w, w->xsks[i]);
+	if (w->id == 0)
+		sent += w->a->sock->ops->tx_flush(w->a->sock, now_ms);
+	return sent;
 }
 
 static void afx_tx_discard(struct bs_io *io)
 {
-	struct afxdp_io *a = to_afx(io);
+	struct afx_worker *w = to_w(io);
 
-	drop_pending(a);
-	for (size_t i = 0; i < a->nxsks; i++)
-		a->st[AS_TX_DISCARDED] += xsk_discard(a->xsks[i]);
-	a->sock->ops->tx_discard(a->sock);
+	drop_pending(w);
+	for (size_t i = 0; i < w->nxsks; i++)
+		w->st[AS_TX_DISCARDED] += xsk_discard(w->xsks[i]);
+	if (w->id == 0)
+		w->a->sock->ops->tx_discard(w->a->sock);
 }
 
 /* ---- lifecycle ---- */
 
 static size_t afx_queues(struct bs_io *io, struct bs_io_queue *out, size_t max)
 {
-	struct afxdp_io *a = to_afx(io);
+	struct afx_worker *w = to_w(io);
+	struct bs_io *sock = w->a->sock;
 	size_t n = 0, ns;
 
 	if (!out)
-		return a->nxsks + a->nsockq;
-	for (; n < a->nxsks && n < max; n++) {
-		out[n].fd = a->xsks[n]->fd;
+		return w->nxsks + (w->id == 0 ? w->a->nsockq : 0);
+	for (; n < w->nxsks && n < max; n++) {
+		out[n].fd = w->xsks[n]->fd;
 		out[n].queue = (uint32_t)n;
 	}
-	/* The socket backend's queues, renumbered after ours. */
-	if (n < max) {
-		ns = a->sock->ops->queues(a->sock, out + n, max - n);
+	/* Worker 0: the socket backend's queues, renumbered after ours. */
+	if (w->id == 0 && n < max) {
+		ns = sock->ops->queues(sock, out + n, max - n);
 		for (size_t i = 0; i < ns; i++)
-			out[n + i].queue += (uint32_t)a->nxsks;
+			out[n + i].queue += (uint32_t)w->nxsks;
 		n += ns;
 	}
 	return n;
@@ -661,16 +708,17 @@ static size_t afx_queues(struct bs_io *io, struct bs_io_queue *out, size_t max)
 
 static void afx_maintain(struct bs_io *io, uint64_t now_ms)
 {
-	struct afxdp_io *a = to_afx(io);
+	struct afx_worker *w = to_w(io);
 
-	a->now_ms = now_ms;
-	refresh(a, now_ms);
+	w->now_ms = now_ms;
+	refresh(w, now_ms);
 	/* Frames a stalled kick left on a tx ring go out now (nothing new
 	   is committed between bursts, so this only kicks and reaps). */
-	for (size_t i = 0; i < a->nxsks; i++)
-		if (!a->xsks[i]->dead)
-			flush_one(a, a->xsks[i]);
-	a->sock->ops->maintain(a->sock, now_ms);
+	for (size_t i = 0; i < w->nxsks; i++)
+		if (!w->xsks[i]->dead)
+			flush_one(w, w->xsks[i]);
+	if (w->id == 0)
+		w->a->sock->ops->maintain(w->a->sock, now_ms);
 }
 
 struct prefixed {
@@ -688,14 +736,29 @@ static void prefixed_stat(void *arg, const char *name, uint64_t value)
 	p->fn(p->arg, full, value);
 }
 
+/*
+ * Worker 0's view reports the whole backend: the afxdp_* counters summed
+ * over the workers (read while they run: single-writer 64-bit counters,
+ * a sample may be a burst old), every socket under its interface and
+ * queue (a queue belongs to one worker: q % workers), the socket backend.
+ * Another worker's view reports its own afxdp_* counters.
+ */
 static void afx_stats_foreach(const struct bs_io *io, bs_stat_fn fn, void *arg)
 {
-	const struct afxdp_io *a = (const struct afxdp_io *)io;
+	const struct afx_worker *w = (const struct afx_worker *)io;
+	const struct afxdp_io *a = w->a;
 	char prefix[64];
 	struct prefixed p = {.fn = fn, .arg = arg, .prefix = prefix};
 
-	for (int i = 0; i < AS_COUNT; i++)
-		fn(arg, as_names[i], a->st[i]);
+	for (int i = 0; i < AS_COUNT; i++) {
+		uint64_t v = w->st[i];
+
+		for (unsigned k = 1; w->id == 0 && k < a->nw; k++)
+			v += __atomic_load_n(&a->w[k].st[i], __ATOMIC_RELAXED);
+		fn(arg, as_names[i], v);
+	}
+	if (w->id != 0)
+		return;
 	for (size_t i = 0; i < a->nifs; i++) {
 		const struct xif *f = &a->ifs[i];
 
@@ -709,19 +772,71 @@ static void afx_stats_foreach(const struct bs_io *io, bs_stat_fn fn, void *arg)
 	a->sock->ops->stats_foreach(a->sock, fn, arg);
 }
 
-static void afx_close(struct bs_io *io)
+static unsigned afx_workers(struct bs_io *io)
 {
-	struct afxdp_io *a = to_afx(io);
+	return to_w(io)->a->nw;
+}
 
+static struct bs_io *afx_worker_io(struct bs_io *io, unsigned k)
+{
+	struct afxdp_io *a = to_w(io)->a;
+
+	return k < a->nw ? &a->w[k].io : NULL;
+}
+
+static void afx_free(struct afxdp_io *a)
+{
 	for (size_t i = 0; i < a->nifs; i++)
 		xif_close(&a->ifs[i]);
 	if (a->sock)
 		a->sock->ops->close(a->sock);
+	for (unsigned k = 0; a->w && k < a->nw; k++) {
+		struct afx_worker *w = &a->w[k];
+
+		if (k)
+			bs_iftable_free(w->ift);
+		free(w->xsks);
+		free(w->neigh);
+		free(w->kbuf);
+	}
 	bs_iftable_free(a->ift);
 	free(a->ifs);
-	free(a->xsks);
-	free(a->neigh);
+	free(a->w);
 	free(a);
+}
+
+static void afx_close(struct bs_io *io)
+{
+	afx_free(to_w(io)->a);
+}
+
+/* Worker k: its view, its table copy, and the sockets of queues q % nw == k. */
+static int worker_init(struct afxdp_io *a, unsigned k, size_t nx)
+{
+	struct afx_worker *w = &a->w[k];
+
+	w->a = a;
+	w->id = k;
+	w->io.ops = &bs_io_afxdp_ops;
+	w->io.tx = &w->tx;
+	w->io.tftp_port_lo = a->sock->tftp_port_lo;
+	w->io.tftp_port_hi = a->sock->tftp_port_hi;
+	w->io.min_mtu = a->sock->min_mtu;
+	/* A TFTP block must fit one UMEM frame. */
+	if (w->io.min_mtu > XSK_FRAME - BS_ETH_HLEN)
+		w->io.min_mtu = XSK_FRAME - BS_ETH_HLEN;
+	w->tx.alloc = afx_tx_alloc;
+	w->tx.commit = afx_tx_commit;
+	w->ift = k ? bs_iftable_new(&a->cfg) : a->ift;
+	w->xsks = calloc(nx, sizeof(*w->xsks));
+	w->neigh = calloc(NEIGH_SIZE, sizeof(*w->neigh));
+	w->kbuf = k ? malloc(XSK_FRAME) : NULL;
+	if (!w->ift || !w->xsks || !w->neigh || (k && !w->kbuf))
+		return -ENOMEM;
+	for (size_t i = 0; i < a->nifs; i++)
+		for (uint32_t q = k; q < a->ifs[i].nq; q += a->nw)
+			w->xsks[w->nxsks++] = a->ifs[i].q[q];
+	return 0;
 }
 
 static int afx_open(const struct bs_io_config *cfg, struct bs_io **out)
@@ -729,15 +844,12 @@ static int afx_open(const struct bs_io_config *cfg, struct bs_io **out)
 	struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
 	struct afxdp_io *a;
 	size_t nserve = 0, nx = 0;
+	uint32_t maxq = 0;
 	int err;
 
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
-	a->io.ops = &bs_io_afxdp_ops;
-	a->io.tx = &a->tx;
-	a->tx.alloc = afx_tx_alloc;
-	a->tx.commit = afx_tx_commit;
 	a->cfg = *cfg;
 
 	/* Ports first: a busy port is the clearest error there is. */
@@ -747,11 +859,8 @@ static int afx_open(const struct bs_io_config *cfg, struct bs_io **out)
 		goto fail;
 	}
 	a->nsockq = a->sock->ops->queues(a->sock, NULL, 0);
-	a->io.tftp_port_lo = a->sock->tftp_port_lo;
-	a->io.tftp_port_hi = a->sock->tftp_port_hi;
 	a->ift = bs_iftable_new(cfg);
-	a->neigh = calloc(NEIGH_SIZE, sizeof(*a->neigh));
-	if (!a->ift || !a->neigh) {
+	if (!a->ift) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -788,29 +897,32 @@ static int afx_open(const struct bs_io_config *cfg, struct bs_io **out)
 		if (err)
 			goto fail;
 		nx += a->ifs[a->nifs - 1].nq;
+		if (a->ifs[a->nifs - 1].nq > maxq)
+			maxq = a->ifs[a->nifs - 1].nq;
 	}
 	if (!nx) {
 		bs_logf(cfg->log, LOG_ERR, "afxdp: no Ethernet interface to attach to");
 		err = -ENODEV;
 		goto fail;
 	}
-	a->xsks = calloc(nx, sizeof(*a->xsks));
-	if (!a->xsks) {
+	a->nw = maxq < AFX_WORKERS_MAX ? maxq : AFX_WORKERS_MAX;
+	a->w = calloc(a->nw, sizeof(*a->w));
+	if (!a->w) {
 		err = -ENOMEM;
 		goto fail;
 	}
-	for (size_t i = 0; i < a->nifs; i++)
-		for (uint32_t q = 0; q < a->ifs[i].nq; q++)
-			a->xsks[a->nxsks++] = a->ifs[i].q[q];
-	/* A TFTP block must fit one UMEM frame. */
-	a->io.min_mtu = a->sock->min_mtu;
-	if (a->io.min_mtu > XSK_FRAME - BS_ETH_HLEN)
-		a->io.min_mtu = XSK_FRAME - BS_ETH_HLEN;
-	*out = &a->io;
+	for (unsigned k = 0; k < a->nw; k++) {
+		err = worker_init(a, k, nx);
+		if (err)
+			goto fail;
+	}
+	if (a->nw > 1)
+		bs_logf(cfg->log, LOG_INFO, "afxdp: %u workers, one per rx queue", a->nw);
+	*out = &a->w[0].io;
 	return 0;
 
 fail:
-	afx_close(&a->io);
+	afx_free(a);
 	return err < 0 ? err : -EIO;
 }
 
@@ -825,4 +937,6 @@ const struct bs_io_ops bs_io_afxdp_ops = {
     .tx_discard = afx_tx_discard,
     .maintain = afx_maintain,
     .stats_foreach = afx_stats_foreach,
+    .workers = afx_workers,
+    .worker_io = afx_worker_io,
 };

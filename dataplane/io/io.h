@@ -83,6 +83,15 @@ struct bs_io_ops {
 	/* Periodic housekeeping (interface table refresh). */
 	void (*maintain)(struct bs_io *io, uint64_t now_ms);
 	void (*stats_foreach)(const struct bs_io *io, bs_stat_fn fn, void *arg);
+	/*
+	 * Optional (NULL: one worker). How many workers the backend wants
+	 * (the AF_XDP backend: one per rx queue), and worker k's view for
+	 * k >= 1: a struct bs_io of its own (its queues, its tx, its
+	 * counters), used by that worker's thread only. Worker 0's view is
+	 * io itself. Views are freed by close() of io.
+	 */
+	unsigned (*workers)(struct bs_io *io);
+	struct bs_io *(*worker_io)(struct bs_io *io, unsigned k);
 };
 
 /* Common head of every backend's state; the backend's own struct embeds
@@ -97,6 +106,20 @@ struct bs_io {
 
 /* The socket backend: UDP sockets + an AF_PACKET socket for L2 replies. */
 extern const struct bs_io_ops bs_io_sock_ops;
+
+/*
+ * Send one routed datagram now, from the socket backend's socket bound to
+ * to->src_port, with IP_PKTINFO (BS_TX_ROUTED only). Touches nothing but
+ * that fd and counts nothing, so any thread may call it: the AF_XDP
+ * workers' way through the kernel. 0 or -errno.
+ */
+int bs_io_sock_send_routed(const struct bs_io *sock, const uint8_t *buf, size_t len,
+			   const struct bs_tx_addr *to);
+
+static inline unsigned bs_io_workers(struct bs_io *io)
+{
+	return io->ops->workers ? io->ops->workers(io) : 1;
+}
 
 /*
  * The AF_XDP backend (built when BS_HAVE_AFXDP is defined): the XDP

@@ -420,16 +420,52 @@ static int prepare_l2(struct sock_io *s, size_t i, const struct tx_desc *d,
 	return s->pkt_fd;
 }
 
+/* IP_PKTINFO: our source address and, when given, the interface. */
+static void set_pktinfo(struct msghdr *mh, uint8_t (*cbuf)[CMSG_SPACE(sizeof(struct in_pktinfo))],
+			const struct bs_tx_addr *to)
+{
+	struct in_pktinfo pi = {
+	    .ipi_ifindex = (int)to->ifindex,
+	    .ipi_spec_dst.s_addr = htonl(to->src_ip),
+	};
+	struct cmsghdr *c;
+
+	mh->msg_control = *cbuf;
+	mh->msg_controllen = sizeof(*cbuf);
+	memset(*cbuf, 0, sizeof(*cbuf));
+	c = CMSG_FIRSTHDR(mh);
+	c->cmsg_level = IPPROTO_IP;
+	c->cmsg_type = IP_PKTINFO;
+	c->cmsg_len = CMSG_LEN(sizeof(pi));
+	memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+}
+
+int bs_io_sock_send_routed(const struct bs_io *io, const uint8_t *buf, size_t len,
+			   const struct bs_tx_addr *to)
+{
+	const struct sock_io *s = (const struct sock_io *)io;
+	int fd = sock_for_port(s, to->src_port);
+	uint8_t cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+	struct sockaddr_in sin = {
+	    .sin_family = AF_INET,
+	    .sin_port = htons(to->dst_port),
+	    .sin_addr.s_addr = htonl(to->dst_ip),
+	};
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+	struct msghdr mh = {.msg_name = &sin, .msg_namelen = sizeof(sin), .msg_iov = &iov,
+			    .msg_iovlen = 1};
+
+	if (fd < 0 || to->l2 != BS_TX_ROUTED || to->dst_ip == 0 || to->dst_port == 0)
+		return -EINVAL;
+	set_pktinfo(&mh, &cbuf, to);
+	return sendmsg(fd, &mh, MSG_DONTWAIT) < 0 ? -errno : 0;
+}
+
 /* Through the IP stack, from the socket bound to the source port. */
 static int prepare_routed(struct sock_io *s, size_t i, const struct tx_desc *d, uint32_t dst_ip)
 {
 	struct msghdr *mh = &s->tx_msg[i].msg_hdr;
 	int fd = sock_for_port(s, d->to.src_port);
-	struct in_pktinfo pi = {
-	    .ipi_ifindex = (int)d->to.ifindex,
-	    .ipi_spec_dst.s_addr = htonl(d->to.src_ip),
-	};
-	struct cmsghdr *c;
 
 	if (fd < 0) {
 		s->stats[ST_TX_NO_SOCKET]++;
@@ -446,14 +482,7 @@ static int prepare_routed(struct sock_io *s, size_t i, const struct tx_desc *d, 
 	mh->msg_namelen = sizeof(struct sockaddr_in);
 	mh->msg_iov = &s->tx_iov[i];
 	mh->msg_iovlen = 1;
-	mh->msg_control = s->tx_cmsg[i];
-	mh->msg_controllen = sizeof(s->tx_cmsg[i]);
-	memset(s->tx_cmsg[i], 0, sizeof(s->tx_cmsg[i]));
-	c = CMSG_FIRSTHDR(mh);
-	c->cmsg_level = IPPROTO_IP;
-	c->cmsg_type = IP_PKTINFO;
-	c->cmsg_len = CMSG_LEN(sizeof(pi));
-	memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	set_pktinfo(mh, &s->tx_cmsg[i], &d->to);
 	return fd;
 }
 

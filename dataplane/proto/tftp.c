@@ -249,8 +249,9 @@ static int send_window(struct tftp_server *srv, struct tftp_xfer *x, struct bs_t
 static uint16_t pick_port(struct tftp_server *srv)
 {
 	uint16_t p = srv->next_port;
+	uint32_t next = (uint32_t)p + (srv->cfg.port_stride ? srv->cfg.port_stride : 1);
 
-	srv->next_port = p >= srv->cfg.port_hi ? srv->cfg.port_lo : (uint16_t)(p + 1);
+	srv->next_port = next > srv->cfg.port_hi ? srv->cfg.port_lo : (uint16_t)next;
 	return p;
 }
 

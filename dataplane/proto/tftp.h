@@ -49,6 +49,9 @@ struct tftp_config {
 	uint16_t max_blksize;	   /* cap on negotiated blksize (MTU-derived by the
 				      backend: MTU - 32); 1468; 512..65464 */
 	uint16_t max_windowsize;   /* cap on negotiated windowsize; 64 */
+	/* Serve every port_stride-th port from port_lo on (0, 1: every one):
+	   with one server per worker, worker k owns port_lo + k, + N, ... */
+	uint16_t port_stride;
 };
 
 struct tftp_server;

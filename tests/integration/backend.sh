@@ -33,37 +33,21 @@ tftp-root=$BS_TMP/tftp
 pid-file=$BS_TMP/server.pid
 CONF
 
-xdp_attached() { ip -n "$SRV" -d link show bs0 | grep -q 'prog/xdp'; }
-stats() { # SIGUSR1, then the newest value of counter $1 in the log
-  kill -USR1 "$BS_SERVER_PID"
-  sleep 0.3
-  grep -o "$1=[0-9]*" "$BS_SERVER_LOG" | tail -n1 | cut -d= -f2
-}
-
 bs_start_server "$SRV" "$conf"
 bs_wait_udp "$SRV" 67
 bs_wait_log "$BS_SERVER_LOG" "backend afxdp" 10 || bs_fail "auto with interface= did not pick AF_XDP"
-bs_check "XDP program attached to bs0" xdp_attached
+bs_check "XDP program attached to bs0" bs_xdp_attached "$SRV" bs0
 
 bs_udhcpc "$CLI" eth0 "$BS_TMP/lease1" || bs_fail "no lease through AF_XDP"
 bs_check "lease in range" bs_ip_in_range "$(bs_lease_get "$BS_TMP/lease1" ip)" 10.231.21.100 10.231.21.150
 ip -n "$CLI" addr add "$(bs_lease_get "$BS_TMP/lease1" ip)/24" dev eth0
 ip netns exec "$CLI" tftp -m binary 10.231.21.1 -c get big.bin "$BS_TMP/got1.bin"
 bs_check "TFTP through AF_XDP byte-identical" cmp -s "$BS_TMP/tftp/big.bin" "$BS_TMP/got1.bin"
-n=$(stats afxdp_bs0_xdp_to_xsk_packets)
+n=$(bs_stat afxdp_bs0_xdp_to_xsk_packets)
 bs_check "frames went through the AF_XDP socket ($n)" test "${n:-0}" -gt 100
 
 # kill -9 while a transfer is running
-ip netns exec "$CLI" tftp -m binary 10.231.21.1 -c get big.bin "$BS_TMP/got2.bin" >/dev/null 2>&1 &
-dl=$!
-sleep 0.3
-kill -9 "$BS_SERVER_PID"
-wait "$BS_SERVER_PID" 2>/dev/null || true
-BS_SERVER_PID=
-kill "$dl" 2>/dev/null || true
-wait "$dl" 2>/dev/null || true
-for _ in $(seq 20); do xdp_attached || break; sleep 0.1; done
-bs_check "no XDP program left after kill -9" bash -c "! ip -n $SRV -d link show bs0 | grep -q prog/xdp"
+bs_kill9_during "$SRV" bs0 ip netns exec "$CLI" tftp -m binary 10.231.21.1 -c get big.bin "$BS_TMP/got2.bin"
 
 bs_start_server "$SRV" "$conf"
 bs_wait_udp "$SRV" 67

@@ -362,3 +362,31 @@ bs_wait_tcp() {
   done
   bs_fail "nothing listens on TCP $port"
 }
+
+# bs_stat NAME: SIGUSR1 to the server, then the newest value of counter
+# NAME in its log (empty if never logged).
+bs_stat() {
+  kill -USR1 "$BS_SERVER_PID"
+  sleep 0.3
+  grep -o " $1=[0-9]*" "$BS_SERVER_LOG" | tail -n1 | cut -d= -f2
+}
+
+# bs_xdp_attached NS IF: true while an XDP program is attached to NS/IF.
+bs_xdp_attached() { ip -n "$1" -d link show "$2" | grep -q 'prog/xdp'; }
+
+# bs_kill9_during NS IF CMD...: start CMD (a download) in the background,
+# kill -9 the server while it runs, and check that the XDP program went
+# with the process (bpf_link): nothing left on NS/IF.
+bs_kill9_during() {
+  local ns=$1 ifc=$2 dl; shift 2
+  "$@" >/dev/null 2>&1 &
+  dl=$!
+  sleep 0.3
+  kill -9 "$BS_SERVER_PID"
+  wait "$BS_SERVER_PID" 2>/dev/null || true
+  BS_SERVER_PID=
+  kill "$dl" 2>/dev/null || true
+  wait "$dl" 2>/dev/null || true
+  for _ in $(seq 20); do bs_xdp_attached "$ns" "$ifc" || break; sleep 0.1; done
+  bs_check "no XDP program left after kill -9" bash -c "! ip -n $ns -d link show $ifc | grep -q prog/xdp"
+}

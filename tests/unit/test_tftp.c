@@ -1164,6 +1164,34 @@ static void test_port69_mode(void)
 	free(data);
 }
 
+/* One server per worker: port_lo = lo + k, stride N. Transfers use only
+   the worker's own ports, in turn, wrapping at port_hi. */
+static void test_port_stride(void)
+{
+	struct tftp_config cfg = base_cfg();
+	static const uint16_t want[] = {PORT_LO + 1, PORT_LO + 3, PORT_LO + 1};
+	uint8_t *data = pattern(100);
+	struct tftp_server *srv;
+	struct txcap cap;
+
+	cfg.port_lo = PORT_LO + 1; /* worker 1 of 2 over PORT_LO..PORT_HI */
+	cfg.port_stride = 2;
+	fs_reset();
+	fs_add("f", data, 100, 0);
+	srv = server(&cfg);
+	txcap_init(&cap);
+	for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		txcap_reset(&cap);
+		send_rrq(srv, (uint16_t)(2000 + i), "f", "octet", NULL, 0, 0, &cap);
+		CU_ASSERT_EQUAL_FATAL(cap.n, 1);
+		CU_ASSERT_EQUAL(cap.pkts[0].to.src_port, want[i]);
+	}
+	tftp_server_free(srv);
+	CU_ASSERT_EQUAL(fs.opens, fs.closes);
+	txcap_free(&cap);
+	free(data);
+}
+
 struct logcap {
 	int n;
 	char last[256];
@@ -1230,6 +1258,7 @@ int main(void)
 	    {"random datagrams", test_fuzz},
 	    {"1000 transfers: timer heap and lookups", test_many_transfers},
 	    {"no port range: serve from 69", test_port69_mode},
+	    {"port stride: a worker's share of the range", test_port_stride},
 	    {"rate-limited, sanitised log lines", test_logging},
 	    {NULL, NULL},
 	};
