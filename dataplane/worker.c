@@ -156,7 +156,8 @@ static bool is_tftp_port(const struct bs_io *io, uint16_t port)
 
 /*
  * The worker that owns a TFTP datagram: for port 69 (new requests) this
- * one if it serves TFTP, for a transfer port the one that owns the port.
+ * one if it serves TFTP, for a transfer port the one that owns the port
+ * (server k owns lo + k, lo + k + ntftp, ...: main's open_tftp()).
  */
 static unsigned tftp_owner(const struct wk *k, uint16_t port)
 {
@@ -164,7 +165,7 @@ static unsigned tftp_owner(const struct wk *k, uint16_t port)
 
 	if (port == TFTP_PORT)
 		return k->tftp ? k->id : k->id % g->ntftp;
-	return (unsigned)(port - k->io->tftp_port_lo) % g->n;
+	return (unsigned)(port - k->io->tftp_port_lo) % g->ntftp;
 }
 
 static void handoff(struct wk *k, unsigned to, const struct bs_rx_pkt *p)
@@ -297,8 +298,13 @@ static void drain_inboxes(struct wk *k)
 			time_t now = time(NULL);
 			bool leases_touched = false;
 
-			for (uint32_t i = 0; i < n; i++)
-				leases_touched |= dispatch(k, bs_handoff_at(h, i), now, ms);
+			for (uint32_t i = 0; i < n; i++) {
+				const struct bs_rx_pkt *p = bs_handoff_at(h, i);
+
+				if (k->io->ops->learn)
+					k->io->ops->learn(k->io, &p->meta, ms);
+				leases_touched |= dispatch(k, p, now, ms);
+			}
 			k->st.v[WS_HANDOFF_IN] += n;
 			end_batch(k, leases_touched, now, ms);
 			bs_handoff_pop(h, n);

@@ -363,6 +363,18 @@ static void neigh_learn(struct afx_worker *w, struct xsk *x, uint32_t ip, const 
 	victim->seen_ms = w->now_ms;
 }
 
+/* Only senders on the interface's subnet with a unicast MAC: a relay's
+   clients are reached through the relay, broadcasts name nobody. */
+static void maybe_learn(struct afx_worker *w, struct xsk *x, const struct bs_iface *e, uint32_t ip,
+			const uint8_t *mac)
+{
+	static const uint8_t zero[6];
+
+	if (x && ip && ip != 0xffffffffu && bs_iface_on_link(e, ip) && !(mac[0] & 1) &&
+	    memcmp(mac, zero, 6) != 0)
+		neigh_learn(w, x, ip, mac);
+}
+
 static const struct neigh *neigh_find(const struct afx_worker *w, uint32_t ip)
 {
 	uint32_t h = neigh_hash(ip);
@@ -431,9 +443,7 @@ static unsigned afx_rx_burst(struct bs_io *io, uint32_t queue, struct bs_rx_pkt 
 			w->ift->refresh_wanted = true;
 			continue;
 		}
-		if (u.src_ip && u.src_ip != 0xffffffffu && bs_iface_on_link(e, u.src_ip) &&
-		    !(u.src_mac[0] & 1))
-			neigh_learn(w, x, u.src_ip, u.src_mac);
+		maybe_learn(w, x, e, u.src_ip, u.src_mac);
 		p = &pkts[n++];
 		memset(&p->meta, 0, sizeof(p->meta));
 		p->meta.ifindex = e->ifindex;
@@ -682,6 +692,21 @@ static void afx_tx_discard(struct bs_io *io)
 		w->a->sock->ops->tx_discard(w->a->sock);
 }
 
+/*
+ * A datagram another worker received and handed to this one: its sender
+ * is a neighbour here too (the owner of a transfer may never see its
+ * client's frames when RSS puts them on another queue).
+ */
+static void afx_learn(struct bs_io *io, const struct bs_udp_meta *m, uint64_t now_ms)
+{
+	struct afx_worker *w = to_w(io);
+	const struct bs_iface *e = bs_iftable_by_index(w->ift, m->ifindex);
+
+	w->now_ms = now_ms;
+	if (e)
+		maybe_learn(w, xsk_of(w, m->ifindex, NULL), e, m->src_ip, m->src_mac);
+}
+
 /* ---- lifecycle ---- */
 
 static size_t afx_queues(struct bs_io *io, struct bs_io_queue *out, size_t max)
@@ -917,7 +942,8 @@ static int afx_open(const struct bs_io_config *cfg, struct bs_io **out)
 			goto fail;
 	}
 	if (a->nw > 1)
-		bs_logf(cfg->log, LOG_INFO, "afxdp: %u workers, one per rx queue", a->nw);
+		bs_logf(cfg->log, LOG_INFO, "afxdp: %u workers, one per rx queue%s", a->nw,
+			maxq > a->nw ? " (more queues: queue q to worker q % workers)" : "");
 	*out = &a->w[0].io;
 	return 0;
 
@@ -939,4 +965,5 @@ const struct bs_io_ops bs_io_afxdp_ops = {
     .stats_foreach = afx_stats_foreach,
     .workers = afx_workers,
     .worker_io = afx_worker_io,
+    .learn = afx_learn,
 };

@@ -92,6 +92,10 @@ struct bs_io_ops {
 	 */
 	unsigned (*workers)(struct bs_io *io);
 	struct bs_io *(*worker_io)(struct bs_io *io, unsigned k);
+	/* Optional: a datagram another worker received is served here; what
+	   the backend learns from a received frame (the sender's MAC) it may
+	   learn from this one too. */
+	void (*learn)(struct bs_io *io, const struct bs_udp_meta *meta, uint64_t now_ms);
 };
 
 /* Common head of every backend's state; the backend's own struct embeds

@@ -7,6 +7,8 @@
 #    port, so veth spreads them over the queues) are byte-identical, and the
 #    per-worker counters show that more than one worker received traffic
 #  * kill -9 leaves no XDP program; a restart attaches again and serves
+#  * with 2 transfer ports only 2 workers serve TFTP; the others hand
+#    their RRQs over and every reply still leaves through AF_XDP
 # Needs a build with AF_XDP: meson registers it only there.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -119,5 +121,23 @@ bs_wait_log "$BS_SERVER_LOG" "afxdp: $NQ workers, one per rx queue" 10 ||
   bs_fail "restart after kill -9: no worker per queue"
 bs_check "after the restart: 16 concurrent downloads byte-identical" download_all b
 bs_udhcpc "$CLI" c0 "$BS_TMP/lease2" || bs_fail "no lease after the restart"
+bs_stop_server
+
+# Fewer transfer ports than workers: 2 workers serve TFTP, what arrives on
+# the other two (RRQs, ACKs) is handed to them, and every reply still
+# leaves through AF_XDP, none through the kernel. (All downloads come from
+# one client address, so this does not force the owner to learn the MAC
+# from a hand-off: any frame from the client on the owner's queue does.)
+sed 's/^tftp-port-range=.*/tftp-port-range=41000,41001/' "$conf" >"$BS_TMP/two.conf"
+bs_start_server "$SRV" "$BS_TMP/two.conf" --backend=afxdp
+bs_wait_udp "$SRV" 69
+bs_wait_log "$BS_SERVER_LOG" "TFTP served by 2 workers" 10 || bs_fail "2 transfer ports: not 2 TFTP workers"
+bs_check "2 transfer ports: 16 concurrent downloads byte-identical" download_all c
+h=$(( $(bs_stat worker2_handoff_out) + $(bs_stat worker3_handoff_out) ))
+bs_check "workers 2 and 3 (no TFTP) handed their frames over ($h)" test "$h" -gt 0
+v=$(bs_stat worker2_rx_tftp)$(bs_stat worker3_rx_tftp)
+bs_check "workers 2 and 3 served no TFTP themselves" test "$v" = 00
+v=$(bs_stat afxdp_tx_kernel)
+bs_check "no reply went through the kernel (afxdp_tx_kernel=$v)" test "${v:-x}" = 0
 bs_stop_server
 bs_pass
