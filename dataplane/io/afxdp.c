@@ -26,6 +26,14 @@
  * routes for them. Its queues are polled too: frames the classifier passes
  * (a queue without a socket, an interface that appeared later) still get
  * served.
+ *
+ * Workers: everything above that changes per packet (the burst's socket,
+ * the pending frame, the neighbour table, counters) lives in struct
+ * afx_worker, one per worker; queue q of each interface is worker
+ * q % workers' alone. Only worker 0 touches the socket backend's queues
+ * and staging; the others send what AF_XDP cannot carry at once through
+ * its bound sockets (bs_io_sock_send_routed). docs/architecture.md,
+ * "Workers".
  */
 #include <errno.h>
 #include <fcntl.h>
