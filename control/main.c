@@ -981,8 +981,9 @@ int main(int argc, char **argv)
 	}
 	if (a->cfg->keep_foreground && strcmp(a->cfg->log_file, "-") != 0)
 		a->sink.to_stderr = false;
-	bs_logf(&a->log, LOG_INFO, "started, version 0.1.0, backend %s%s%s", a->io->ops->name,
-		a->dhcp ? ", DHCP" : "", a->ntftp ? ", TFTP" : "");
+	bs_logf(&a->log, LOG_INFO, "started, version 0.1.0, backend %s%s%s%s", a->io->ops->name,
+		a->dhcp ? ", DHCP" : "", a->ntftp ? ", TFTP" : "",
+		bs_io_workers(a->io) > 1 ? ", one worker per rx queue" : "");
 
 	r = bs_worker_run(a->worker);
 	bs_logf(&a->log, LOG_INFO, "exiting");
