@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/bytes.h"
 #include "storm.h"
@@ -42,6 +43,13 @@ const char *const storm_fail_name[FAIL_MAX] = {
     [FAIL_HTTP_PROTO] = "http_protocol",
     [FAIL_HTTP_URL] = "http_url",
     [FAIL_IPXE_SCRIPT] = "ipxe_script",
+};
+
+const char *const storm_kind_name[KIND_MAX] = {
+    [KIND_PXE_BIOS] = "pxe_bios",
+    [KIND_PXE_UEFI] = "pxe_uefi",
+    [KIND_UEFI_HTTP] = "uefi_http",
+    [KIND_IPXE] = "ipxe",
 };
 
 static const uint8_t bcast_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
@@ -216,6 +224,12 @@ int storm_clients_init(struct storm *s)
 		}
 		c->arch = s->cfg.arch[k < s->cfg.narch ? k : 0].arch;
 		c->xid = rnd(s);
+		if (storm_arch_is_http(c->arch))
+			c->kind = KIND_UEFI_HTTP;
+		else if (s->cfg.ipxe_pct && rnd(s) % 100 < s->cfg.ipxe_pct)
+			c->kind = KIND_IPXE;
+		else
+			c->kind = c->arch == 0 ? KIND_PXE_BIOS : KIND_PXE_UEFI;
 	}
 	return 0;
 }
@@ -331,6 +345,21 @@ static void client_done(struct storm *s, struct storm_client *c, uint64_t now)
 	c->t_done = now;
 	s->st.done++;
 	storm_bucket_add(s, now, 0, 1);
+}
+
+/* --http: kernel and initrd from URLBASE. 0, or the client failed */
+static int queue_files(struct storm *s, struct storm_client *c, uint64_t now)
+{
+	char url[STORM_URL_MAX];
+
+	for (unsigned i = 1; i < s->cfg.nfiles; i++) {
+		snprintf(url, sizeof(url), "%s%s", s->cfg.http_base, s->cfg.files[i]);
+		if (storm_http_queue(s, c, url, 0) < 0) {
+			fail(s, c, FAIL_HTTP_URL, now);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* the client's queue of URLs is filled: its address becomes the kernel's */
@@ -451,17 +480,11 @@ static void file_done(struct storm *s, struct storm_client *c, uint64_t now)
 	if (c->file == 0)
 		c->t_loader = now;
 	c->file++;
+	if (c->file < s->cfg.nfiles)
+		c->files_phase = true;
 	if (c->file < s->cfg.nfiles && s->cfg.http_base) {
-		char url[STORM_URL_MAX];
-
-		for (unsigned i = c->file; i < s->cfg.nfiles; i++) {
-			snprintf(url, sizeof(url), "%s%s", s->cfg.http_base, s->cfg.files[i]);
-			if (storm_http_queue(s, c, url, 0) < 0) {
-				fail(s, c, FAIL_HTTP_URL, now);
-				return;
-			}
-		}
-		http_begin(s, c, now);
+		if (queue_files(s, c, now) == 0)
+			http_begin(s, c, now);
 		return;
 	}
 	if (c->file < s->cfg.nfiles) {
@@ -469,6 +492,48 @@ static void file_done(struct storm *s, struct storm_client *c, uint64_t now)
 		return;
 	}
 	client_done(s, c, now);
+}
+
+static bool is_url(const char *f)
+{
+	return !strncasecmp(f, "http://", 7);
+}
+
+/* after the ACK: the loader, over HTTP (UEFI HTTP boot; iPXE given a
+ * URL, its script) or TFTP */
+static void boot_begin(struct storm *s, struct storm_client *c, uint64_t now)
+{
+	char url[STORM_URL_MAX];
+
+	if (!c->bootfile[0] || (c->kind == KIND_UEFI_HTTP && !is_url(c->bootfile))) {
+		fail(s, c, FAIL_NO_BOOTFILE, now);
+		return;
+	}
+	if (c->kind == KIND_UEFI_HTTP) {
+		/* EDK2 asks HEAD first (the size), then GET */
+		if (storm_http_queue(s, c, c->bootfile, STORM_HTTP_HEAD) < 0 ||
+		    (s->cfg.http_base && queue_files(s, c, now) < 0)) {
+			if (c->phase != PH_FAILED)
+				fail(s, c, FAIL_HTTP_URL, now);
+			return;
+		}
+		http_begin(s, c, now);
+		return;
+	}
+	if (c->kind == KIND_IPXE && is_url(c->bootfile)) {
+		/* iPXE expands ${net0/mac} in the file name itself */
+		if (storm_url_resolve(c->bootfile, c->bootfile, strlen(c->bootfile), c->mac, url) <
+			0 ||
+		    storm_http_queue(s, c, url, STORM_HTTP_SCRIPT) < 0) {
+			fail(s, c, FAIL_HTTP_URL, now);
+			return;
+		}
+		http_begin(s, c, now);
+		return;
+	}
+	c->file = 0;
+	c->probing = s->cfg.tsize_probe;
+	tftp_start(s, c, now);
 }
 
 static void rx_dhcp(struct storm *s, const struct storm_rx *rx, uint64_t now)
@@ -488,6 +553,11 @@ static void rx_dhcp(struct storm *s, const struct storm_rx *rx, uint64_t now)
 		s->st.dhcp_offer_rx++;
 		if (c->phase != PH_DISCOVER || !o.yiaddr)
 			return; /* a later OFFER: the first one won */
+		if (c->kind == KIND_UEFI_HTTP && strncmp(o.vendor_class, "HTTPClient", 10)) {
+			/* EDK2 takes only offers that echo HTTPClient */
+			s->st.offer_ignored++;
+			return;
+		}
 		c->ip = o.yiaddr;
 		c->server_id = o.server_id ? o.server_id : rx->saddr;
 		c->tftp_ip = o.siaddr ? o.siaddr : c->server_id;
@@ -515,13 +585,7 @@ static void rx_dhcp(struct storm *s, const struct storm_rx *rx, uint64_t now)
 			client_done(s, c, now);
 			return;
 		}
-		if (!c->bootfile[0]) {
-			fail(s, c, FAIL_NO_BOOTFILE, now);
-			return;
-		}
-		c->file = 0;
-		c->probing = s->cfg.tsize_probe;
-		tftp_start(s, c, now);
+		boot_begin(s, c, now);
 	} else if (o.type == DHCPNAK) {
 		s->st.dhcp_nak_rx++;
 		if (c->phase != PH_REQUEST)

@@ -184,10 +184,27 @@ size_t storm_dhcp_build(uint8_t *p, size_t room, const struct storm_client *c, u
 	p[n++] = 97, p[n++] = 17, p[n++] = 0;
 	memcpy(p + n, c->uuid, 16);
 	n += 16;
-	vlen = (size_t)snprintf(vc, sizeof(vc), "PXEClient:Arch:%05u:UNDI:003000", c->arch);
+	/* UEFI 2.5+ 24.7: HTTP boot clients say HTTPClient; iPXE says it is
+	 * UNDI 2.1 (and who it is in 77 and 175) */
+	vlen = (size_t)snprintf(vc, sizeof(vc), "%s:Arch:%05u:UNDI:%s",
+				c->kind == KIND_UEFI_HTTP ? "HTTPClient" : "PXEClient", c->arch,
+				c->kind == KIND_IPXE ? "002001" : "003000");
 	p[n++] = 60, p[n++] = (uint8_t)vlen;
 	memcpy(p + n, vc, vlen);
 	n += vlen;
+	if (c->kind == KIND_IPXE) {
+		/* iPXE's feature list: PXE extensions, HTTP, DNS, TFTP, bzImage
+		 * (sub-option code, length 1, value 1) */
+		static const uint8_t eb[] = {0x10, 1,	 1, 0x13, 1,	1, 0x17, 1,
+					     1,	   0x15, 1, 1,	  0x18, 1, 1};
+
+		p[n++] = 77, p[n++] = 4;
+		memcpy(p + n, "iPXE", 4);
+		n += 4;
+		p[n++] = 175, p[n++] = sizeof(eb);
+		memcpy(p + n, eb, sizeof(eb));
+		n += sizeof(eb);
+	}
 	p[n++] = 255;
 	while (n < 300) /* BOOTP minimum */
 		p[n++] = 0;
@@ -198,7 +215,7 @@ static void copy_name(char *dst, const uint8_t *src, size_t max)
 {
 	size_t i;
 
-	for (i = 0; i < max && i < STORM_NAME_MAX - 1 && src[i]; i++)
+	for (i = 0; i < max && i < STORM_URL_MAX - 1 && src[i]; i++)
 		dst[i] = (char)src[i];
 	dst[i] = 0;
 }
@@ -247,6 +264,14 @@ int storm_dhcp_parse(const uint8_t *p, size_t len, struct storm_dhcp_opts *o)
 		case 67:
 			copy_name(o->file, v, olen);
 			break;
+		case 60: {
+			size_t l =
+			    olen < sizeof(o->vendor_class) - 1 ? olen : sizeof(o->vendor_class) - 1;
+
+			memcpy(o->vendor_class, v, l);
+			o->vendor_class[l] = 0;
+			break;
+		}
 		}
 		i += 2 + (size_t)olen;
 	}

@@ -71,8 +71,24 @@ struct storm_cfg {
 	const char *http_base;
 	double http_timeout_s;
 	unsigned http_retries;
-	bool netsetup; /* the generator sets up routes, ARP, tc (netsetup.c) */
+	bool netsetup;	   /* the generator sets up routes, ARP, tc (netsetup.c) */
+	unsigned ipxe_pct; /* --ipxe: this % of PXE clients are iPXE */
 };
+
+/* what a client is (report: "types") */
+enum storm_kind {
+	KIND_PXE_BIOS,	/* PXE ROM, arch 0 */
+	KIND_PXE_UEFI,	/* UEFI PXE, any other PXE arch */
+	KIND_UEFI_HTTP, /* UEFI HTTP boot, arch 15-20: HTTPClient */
+	KIND_IPXE,	/* iPXE second stage (--ipxe) */
+	KIND_MAX
+};
+extern const char *const storm_kind_name[KIND_MAX];
+/* RFC 4578 / IANA: 15-20 are the "boot from HTTP" architectures */
+static inline bool storm_arch_is_http(uint16_t arch)
+{
+	return arch >= 15 && arch <= 20;
+}
 
 /* ---- wire formats (pkt.c) ------------------------------------------------- */
 
@@ -80,10 +96,11 @@ struct storm_dhcp_opts {
 	uint8_t type;
 	uint32_t server_id;
 	uint32_t yiaddr;
+	char vendor_class[32]; /* option 60, truncated */
 	uint32_t siaddr;
 	uint32_t xid;
 	uint8_t chaddr[6];
-	char file[STORM_NAME_MAX]; /* `file` field, or option 67 */
+	char file[STORM_URL_MAX]; /* `file` field, or option 67 (a URL may be long) */
 };
 
 /* a received frame, parsed down to what the state machine needs */
@@ -213,6 +230,8 @@ struct storm_client {
 	uint8_t mac[6];
 	uint8_t uuid[16];
 	uint16_t arch;
+	uint8_t kind;	  /* enum storm_kind */
+	bool files_phase; /* fetches something after the loader */
 	uint8_t phase;
 	uint8_t fail;
 	uint8_t tries; /* DHCP sends / TFTP retries in the current step */
@@ -225,7 +244,7 @@ struct storm_client {
 	uint32_t xid;
 	uint32_t ip, server_id, tftp_ip;
 	uint8_t server_mac[6];
-	char bootfile[STORM_NAME_MAX];
+	char bootfile[STORM_URL_MAX];
 	/* TFTP transfer */
 	uint16_t cport, sport;
 	uint16_t next_block; /* expected */
@@ -250,6 +269,7 @@ struct storm_stats {
 	uint64_t http_bad_status;
 	int64_t http_open; /* sockets open now */
 	uint64_t rx_unknown, rx_dropped;
+	uint64_t offer_ignored; /* not for this kind of client (no HTTPClient) */
 	uint64_t fail[FAIL_MAX];
 	uint64_t tftp_err_code[9]; /* TFTP ERROR received, by code (8: 8 and above) */
 	uint64_t done, failed, started;
