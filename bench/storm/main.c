@@ -48,6 +48,9 @@ static void usage(FILE *f)
 	       "      --tsize-probe      fetch the loader as OVMF does: a tsize probe aborted\n"
 	       "                         with ERROR 8 after the OACK, then the download\n"
 	       "      --dhcp-only        a client is done at its ACK (DORA rate)\n"
+	       "      --proxy            proxyDHCP: wait for an address OFFER and a proxy OFFER\n"
+	       "                         (PXEClient, no address), REQUEST the address, then\n"
+	       "                         ask the proxy's port 4011 for the boot file\n"
 	       "      --kernel NAME      after the loader, fetch NAME\n"
 	       "      --initrd NAME      after the kernel, fetch NAME\n"
 	       "      --http URLBASE     fetch kernel and initrd over HTTP from URLBASE + NAME\n"
@@ -139,6 +142,7 @@ enum {
 	O_HTTP_RETRIES,
 	O_NO_NETSETUP,
 	O_IPXE,
+	O_PROXY,
 };
 
 static const struct option longopts[] = {
@@ -161,6 +165,7 @@ static const struct option longopts[] = {
     {"http-retries", required_argument, NULL, O_HTTP_RETRIES},
     {"no-netsetup", no_argument, NULL, O_NO_NETSETUP},
     {"ipxe", required_argument, NULL, O_IPXE},
+    {"proxy", no_argument, NULL, O_PROXY},
     {"kernel", required_argument, NULL, O_KERNEL},
     {"initrd", required_argument, NULL, O_INITRD},
     {"arch", required_argument, NULL, O_ARCH},
@@ -267,6 +272,9 @@ static int parse_args(struct storm_cfg *cfg, bool *progress, int argc, char **ar
 		case O_IPXE:
 			bad = num(optarg, 0, 100, &v);
 			cfg->ipxe_pct = (unsigned)v;
+			break;
+		case O_PROXY:
+			cfg->proxy = true;
 			break;
 		case O_NO_NETSETUP:
 			cfg->netsetup = false;

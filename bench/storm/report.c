@@ -226,6 +226,13 @@ void storm_report(struct storm *s, FILE *out)
 			(unsigned long long)st->http_connects, (unsigned long long)st->http_retries,
 			(unsigned long long)st->http_bad_status,
 			(unsigned long long)st->arp_resolve_tx);
+	if (s->cfg.proxy)
+		fprintf(out,
+			"  proxy: offers %llu, port 4011 requests %llu (retransmitted %llu), ACKs "
+			"%llu\n",
+			(unsigned long long)st->proxy_offer_rx, (unsigned long long)st->bootsrv_tx,
+			(unsigned long long)st->bootsrv_retx,
+			(unsigned long long)st->bootsrv_ack_rx);
 	fprintf(out, "  generator CPU %.2f s in %.2f s\n", self_cpu_s(),
 		(double)(s->t_end - s->t0) / 1e9);
 }
@@ -269,11 +276,12 @@ int storm_report_json(struct storm *s, const char *path)
 	fprintf(f,
 		",\n  \"config\": {\"clients\": %u, \"rate\": %.3f, \"blksize\": %u, "
 		"\"windowsize\": %u, \"tsize\": %s, \"time_scale\": %.4f, \"rx_ring\": \"v%d\", "
-		"\"tsize_probe\": %s, \"ipxe_pct\": %u, "
+		"\"tsize_probe\": %s, \"ipxe_pct\": %u, \"proxy\": %s, "
 		"\"files\": [",
 		s->cfg.clients, s->cfg.rate, s->cfg.blksize, s->cfg.windowsize,
 		s->cfg.tsize ? "true" : "false", s->cfg.time_scale, s->cfg.rx_ring,
-		s->cfg.tsize_probe ? "true" : "false", s->cfg.ipxe_pct);
+		s->cfg.tsize_probe ? "true" : "false", s->cfg.ipxe_pct,
+		s->cfg.proxy ? "true" : "false");
 	for (unsigned i = 0; i < s->cfg.nfiles; i++) {
 		fputs(i ? ", " : "", f);
 		json_str(f, i ? s->cfg.files[i] : "(from DHCP)");
@@ -339,6 +347,11 @@ int storm_report_json(struct storm *s, const char *path)
 		(unsigned long long)st->http_requests, (unsigned long long)st->http_connects,
 		(unsigned long long)st->http_retries, (unsigned long long)st->http_bad_status,
 		(unsigned long long)st->arp_resolve_tx);
+	fprintf(f,
+		"  \"proxy\": {\"offers\": %llu, \"bootsrv_tx\": %llu, \"bootsrv_retx\": %llu, "
+		"\"bootsrv_ack\": %llu},\n",
+		(unsigned long long)st->proxy_offer_rx, (unsigned long long)st->bootsrv_tx,
+		(unsigned long long)st->bootsrv_retx, (unsigned long long)st->bootsrv_ack_rx);
 	/* 100 ms buckets: t (s), MB/s of TFTP payload, clients done in the
 	 * bucket, clients done so far, MB/s of HTTP payload (last: older
 	 * readers index the first four) */

@@ -73,6 +73,7 @@ struct storm_cfg {
 	unsigned http_retries;
 	bool netsetup;	   /* the generator sets up routes, ARP, tc (netsetup.c) */
 	unsigned ipxe_pct; /* --ipxe: this % of PXE clients are iPXE */
+	bool proxy;	   /* --proxy: address and boot information from two servers */
 };
 
 /* what a client is (report: "types") */
@@ -101,6 +102,10 @@ struct storm_dhcp_opts {
 	uint32_t xid;
 	uint8_t chaddr[6];
 	char file[STORM_URL_MAX]; /* `file` field, or option 67 (a URL may be long) */
+	/* option 43 (PXE): discovery control, first boot menu item's type */
+	uint8_t pxe_disc;
+	bool has_menu;
+	uint16_t menu_type;
 };
 
 /* a received frame, parsed down to what the state machine needs */
@@ -153,6 +158,11 @@ struct storm_client;
 /* DHCP payload for DISCOVER or REQUEST (client fields). Returns its length. */
 size_t storm_dhcp_build(uint8_t *p, size_t room, const struct storm_client *c, uint8_t type,
 			uint16_t secs);
+/* The PXE boot server request (to port 4011): a DHCPREQUEST from the
+ * client's address (ciaddr) with option 43 sub-option 71, boot item TYPE,
+ * layer 0. */
+size_t storm_dhcp_build_bootsrv(uint8_t *p, size_t room, const struct storm_client *c,
+				uint16_t secs);
 /* Parse a BOOTREPLY. Returns 0 or -EINVAL. */
 int storm_dhcp_parse(const uint8_t *p, size_t len, struct storm_dhcp_opts *o);
 
@@ -201,7 +211,16 @@ void storm_pcap_write(FILE *f, const uint8_t *frame, size_t len, uint64_t ns);
 
 /* ---- clients (client.c) ----------------------------------------------------- */
 
-enum storm_phase { PH_IDLE, PH_DISCOVER, PH_REQUEST, PH_TFTP, PH_HTTP, PH_DONE, PH_FAILED };
+enum storm_phase {
+	PH_IDLE,
+	PH_DISCOVER,
+	PH_REQUEST,
+	PH_BOOTSRV, /* --proxy: boot server request to port 4011 */
+	PH_TFTP,
+	PH_HTTP,
+	PH_DONE,
+	PH_FAILED
+};
 
 enum storm_fail {
 	FAIL_NONE,
@@ -221,6 +240,8 @@ enum storm_fail {
 	FAIL_HTTP_PROTO,
 	FAIL_HTTP_URL,
 	FAIL_IPXE_SCRIPT,
+	FAIL_PROXY_NO_OFFER,
+	FAIL_PROXY_NO_ACK,
 	FAIL_MAX
 };
 extern const char *const storm_fail_name[FAIL_MAX];
@@ -253,6 +274,11 @@ struct storm_client {
 	uint64_t bytes, tsize;
 	bool has_tsize;
 	struct storm_http *http; /* while in PH_HTTP (http.c) */
+	/* --proxy: the proxy's offer (yiaddr 0, PXEClient) */
+	bool has_addr_offer, has_proxy_offer;
+	uint16_t proxy_type; /* boot menu item to ask port 4011 for; 0: none */
+	uint32_t proxy_ip, proxy_siaddr;
+	uint8_t proxy_mac[6];
 	/* timer (client.c keeps the heap) */
 	uint64_t deadline;
 	/* timestamps (ns, 0 = not reached) */
@@ -270,6 +296,7 @@ struct storm_stats {
 	int64_t http_open; /* sockets open now */
 	uint64_t rx_unknown, rx_dropped;
 	uint64_t offer_ignored; /* not for this kind of client (no HTTPClient) */
+	uint64_t proxy_offer_rx, bootsrv_tx, bootsrv_retx, bootsrv_ack_rx;
 	uint64_t fail[FAIL_MAX];
 	uint64_t tftp_err_code[9]; /* TFTP ERROR received, by code (8: 8 and above) */
 	uint64_t done, failed, started;
