@@ -390,6 +390,8 @@ static void progress_line(const struct storm *s, uint64_t now)
 /* does any client fetch over HTTP? (then the kernel's TCP must be set up) */
 static bool uses_http(const struct storm_cfg *cfg)
 {
+	if (cfg->dhcp_only)
+		return false; /* done at the ACK: nothing is fetched */
 	if (cfg->http_base || cfg->ipxe_pct)
 		return true;
 	for (unsigned i = 0; i < cfg->narch; i++)
