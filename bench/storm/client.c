@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/bytes.h"
 #include "storm.h"
@@ -35,6 +36,22 @@ const char *const storm_fail_name[FAIL_MAX] = {
     [FAIL_TFTP_SIZE] = "tftp_size_mismatch",
     [FAIL_TFTP_PROTO] = "tftp_protocol",
     [FAIL_DURATION] = "duration_expired",
+    [FAIL_HTTP_CONNECT] = "http_connect",
+    [FAIL_HTTP_STATUS] = "http_status",
+    [FAIL_HTTP_TIMEOUT] = "http_timeout",
+    [FAIL_HTTP_SHORT] = "http_short",
+    [FAIL_HTTP_PROTO] = "http_protocol",
+    [FAIL_HTTP_URL] = "http_url",
+    [FAIL_IPXE_SCRIPT] = "ipxe_script",
+    [FAIL_PROXY_NO_OFFER] = "proxy_no_offer",
+    [FAIL_PROXY_NO_ACK] = "proxy_no_ack",
+};
+
+const char *const storm_kind_name[KIND_MAX] = {
+    [KIND_PXE_BIOS] = "pxe_bios",
+    [KIND_PXE_UEFI] = "pxe_uefi",
+    [KIND_UEFI_HTTP] = "uefi_http",
+    [KIND_IPXE] = "ipxe",
 };
 
 static const uint8_t bcast_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
@@ -94,6 +111,14 @@ static struct heap_ent heap_pop(void)
 	if (heap_len)
 		heap[i] = last;
 	return top;
+}
+
+static void timer_set(struct storm_client *c, uint64_t when);
+
+void storm_timer_set(struct storm *s, struct storm_client *c, uint64_t when)
+{
+	(void)s;
+	timer_set(c, when);
 }
 
 static void timer_set(struct storm_client *c, uint64_t when)
@@ -201,6 +226,12 @@ int storm_clients_init(struct storm *s)
 		}
 		c->arch = s->cfg.arch[k < s->cfg.narch ? k : 0].arch;
 		c->xid = rnd(s);
+		if (storm_arch_is_http(c->arch))
+			c->kind = KIND_UEFI_HTTP;
+		else if (s->cfg.ipxe_pct && rnd(s) % 100 < s->cfg.ipxe_pct)
+			c->kind = KIND_IPXE;
+		else
+			c->kind = c->arch == 0 ? KIND_PXE_BIOS : KIND_PXE_UEFI;
 	}
 	return 0;
 }
@@ -208,6 +239,8 @@ int storm_clients_init(struct storm *s)
 static void fail(struct storm *s, struct storm_client *c, enum storm_fail why, uint64_t now)
 {
 	(void)now;
+	if (c->http)
+		storm_http_abort(s, c);
 	c->phase = PH_FAILED;
 	c->fail = (uint8_t)why;
 	c->deadline = 0;
@@ -215,6 +248,11 @@ static void fail(struct storm *s, struct storm_client *c, enum storm_fail why, u
 	s->st.failed++;
 	if (s->cfg.verbose)
 		fprintf(stderr, "client %u failed: %s\n", c->idx, storm_fail_name[why]);
+}
+
+void storm_client_fail(struct storm *s, struct storm_client *c, enum storm_fail why, uint64_t now)
+{
+	fail(s, c, why, now);
 }
 
 /* ---- transmit ------------------------------------------------------------- */
@@ -311,6 +349,130 @@ static void client_done(struct storm *s, struct storm_client *c, uint64_t now)
 	storm_bucket_add(s, now, 0, 1);
 }
 
+/* --http: kernel and initrd from URLBASE. 0, or the client failed */
+static int queue_files(struct storm *s, struct storm_client *c, uint64_t now)
+{
+	char url[STORM_URL_MAX];
+
+	for (unsigned i = 1; i < s->cfg.nfiles; i++) {
+		snprintf(url, sizeof(url), "%s%s", s->cfg.http_base, s->cfg.files[i]);
+		if (storm_http_queue(s, c, url, 0) < 0) {
+			fail(s, c, FAIL_HTTP_URL, now);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* the client's queue of URLs is filled: its address becomes the kernel's */
+static void http_begin(struct storm *s, struct storm_client *c, uint64_t now)
+{
+	int err = storm_net_local(s->net, c->ip);
+
+	if (err) {
+		if (s->cfg.verbose)
+			fprintf(stderr, "client %u: local route: %s\n", c->idx, strerror(-err));
+		fail(s, c, FAIL_HTTP_CONNECT, now);
+		return;
+	}
+	storm_http_start(s, c, now);
+}
+
+void storm_client_http_done(struct storm *s, struct storm_client *c, uint64_t now)
+{
+	if (!c->t_loader)
+		c->t_loader = now;
+	client_done(s, c, now);
+}
+
+int storm_ipxe_script(struct storm *s, struct storm_client *c, const char *url, const char *body,
+		      size_t len, bool truncated)
+{
+	struct storm_ipxe x;
+
+	if (len < 6 || memcmp(body, "#!ipxe", 6))
+		return 0; /* chained to a loader, not a script: it boots */
+	if (truncated || storm_ipxe_parse(body, len, url, c->mac, &x) < 0)
+		return FAIL_IPXE_SCRIPT;
+	for (unsigned i = 0; i < x.nfiles; i++)
+		if (storm_http_queue(s, c, x.files[i], 0) < 0)
+			return FAIL_IPXE_SCRIPT;
+	if (!x.nfiles && x.has_chain && !c->chained) {
+		c->chained = true;
+		if (storm_http_queue(s, c, x.chain, STORM_HTTP_SCRIPT) < 0)
+			return FAIL_IPXE_SCRIPT;
+		return 0;
+	}
+	/* `exit`, or a script that names nothing to boot: no boot */
+	return x.nfiles ? 0 : FAIL_IPXE_SCRIPT;
+}
+
+/* ---- servers' MACs -------------------------------------------------------- */
+
+static void host_learn(struct storm *s, uint32_t ip, const uint8_t *mac, uint64_t now)
+{
+	unsigned i;
+
+	if (!ip || (mac[0] & 1))
+		return;
+	for (i = 0; i < s->nhosts; i++)
+		if (s->hosts[i].ip == ip)
+			break;
+	if (i == s->nhosts) {
+		if (s->nhosts == BS_ARRAY_SIZE(s->hosts))
+			return;
+		s->nhosts++;
+		s->hosts[i].ip = ip;
+	} else if (s->hosts[i].ready || !memcmp(s->hosts[i].mac, mac, 6)) {
+		return;
+	}
+	memcpy(s->hosts[i].mac, mac, 6);
+	if (!s->hosts[i].resolving)
+		return;
+	/* clients waited for this one: on to their connections */
+	s->hosts[i].resolving = false;
+	for (uint32_t k = 0; k < s->cfg.clients; k++)
+		if (s->c[k].phase == PH_HTTP)
+			storm_http_host_ready(s, &s->c[k], now);
+}
+
+bool storm_host_ready(struct storm *s, struct storm_client *c, uint32_t ip, uint64_t now)
+{
+	static const uint8_t zero[6];
+	unsigned i;
+	uint8_t *f;
+
+	(void)now;
+	if (!s->cfg.netsetup)
+		return true; /* the kernel ARPs, as the operator set it up */
+	for (i = 0; i < s->nhosts; i++)
+		if (s->hosts[i].ip == ip)
+			break;
+	if (i < s->nhosts && s->hosts[i].ready)
+		return true;
+	if (i < s->nhosts && memcmp(s->hosts[i].mac, zero, 6)) {
+		int err = storm_net_host(s->net, ip, s->hosts[i].mac);
+
+		if (err && s->cfg.verbose)
+			fprintf(stderr, "server route/neighbour: %s\n", strerror(-err));
+		s->hosts[i].ready = !err;
+		return !err;
+	}
+	if (i == s->nhosts) {
+		if (s->nhosts == BS_ARRAY_SIZE(s->hosts))
+			return false;
+		memset(&s->hosts[i], 0, sizeof(s->hosts[i]));
+		s->hosts[i].ip = ip;
+		s->nhosts++;
+	}
+	/* unknown server: the client asks who has it, as firmware would */
+	s->hosts[i].resolving = true;
+	f = storm_io_tx_slot(s->io);
+	storm_io_tx_commit(s->io, storm_build_arp(f, 1, c->mac, c->ip, zero, ip));
+	s->st.arp_resolve_tx++;
+	return false;
+}
+
 static void file_done(struct storm *s, struct storm_client *c, uint64_t now)
 {
 	if (c->has_tsize && c->bytes != c->tsize) {
@@ -320,11 +482,148 @@ static void file_done(struct storm *s, struct storm_client *c, uint64_t now)
 	if (c->file == 0)
 		c->t_loader = now;
 	c->file++;
+	if (c->file < s->cfg.nfiles)
+		c->files_phase = true;
+	if (c->file < s->cfg.nfiles && s->cfg.http_base) {
+		if (queue_files(s, c, now) == 0)
+			http_begin(s, c, now);
+		return;
+	}
 	if (c->file < s->cfg.nfiles) {
 		tftp_start(s, c, now);
 		return;
 	}
 	client_done(s, c, now);
+}
+
+static bool is_url(const char *f)
+{
+	return !strncasecmp(f, "http://", 7);
+}
+
+/* after the ACK: the loader, over HTTP (UEFI HTTP boot; iPXE given a
+ * URL, its script) or TFTP */
+static void boot_begin(struct storm *s, struct storm_client *c, uint64_t now)
+{
+	char url[STORM_URL_MAX];
+
+	if (!c->bootfile[0] || (c->kind == KIND_UEFI_HTTP && !is_url(c->bootfile))) {
+		fail(s, c, FAIL_NO_BOOTFILE, now);
+		return;
+	}
+	if (c->kind == KIND_UEFI_HTTP) {
+		/* EDK2 asks HEAD first (the size), then GET */
+		if (storm_http_queue(s, c, c->bootfile, STORM_HTTP_HEAD) < 0 ||
+		    (s->cfg.http_base && queue_files(s, c, now) < 0)) {
+			if (c->phase != PH_FAILED)
+				fail(s, c, FAIL_HTTP_URL, now);
+			return;
+		}
+		http_begin(s, c, now);
+		return;
+	}
+	if (c->kind == KIND_IPXE && is_url(c->bootfile)) {
+		/* iPXE expands ${net0/mac} in the file name itself */
+		if (storm_url_resolve(c->bootfile, c->bootfile, strlen(c->bootfile), c->mac, url) <
+			0 ||
+		    storm_http_queue(s, c, url, STORM_HTTP_SCRIPT) < 0) {
+			fail(s, c, FAIL_HTTP_URL, now);
+			return;
+		}
+		http_begin(s, c, now);
+		return;
+	}
+	c->file = 0;
+	c->probing = s->cfg.tsize_probe;
+	tftp_start(s, c, now);
+}
+
+/* an address OFFER: where the address and (without a proxy) the boot
+ * file come from */
+static void take_offer(struct storm_client *c, const struct storm_rx *rx,
+		       const struct storm_dhcp_opts *o)
+{
+	c->ip = o->yiaddr;
+	c->server_id = o->server_id ? o->server_id : rx->saddr;
+	c->tftp_ip = o->siaddr ? o->siaddr : c->server_id;
+	memcpy(c->server_mac, rx->src_mac, 6);
+	if (!c->has_proxy_offer)
+		snprintf(c->bootfile, sizeof(c->bootfile), "%s", o->file);
+}
+
+static void send_request(struct storm *s, struct storm_client *c, uint64_t now)
+{
+	c->phase = PH_REQUEST;
+	c->tries = 0;
+	send_dhcp(s, c, DHCPREQUEST, now);
+	s->st.dhcp_request_tx++;
+	timer_set(c, now + dhcp_timeout(s, 0));
+}
+
+/* PXE boot server discovery: 4 tries, 1, 2, 3 and 4 s (x --time-scale) */
+#define BOOTSRV_TRIES 4
+
+static void send_bootsrv(struct storm *s, struct storm_client *c, uint64_t now)
+{
+	uint8_t *f = storm_io_tx_slot(s->io);
+	size_t plen = storm_dhcp_build_bootsrv(f + STORM_UDP_HDRS, STORM_FRAME_MAX - STORM_UDP_HDRS,
+					       c, (uint16_t)((now - c->t_start) / NS_PER_S));
+	size_t len = storm_build_udp(f, c->proxy_mac, c->mac, c->ip, c->proxy_ip, 68, 4011, plen,
+				     s->ip_id++);
+
+	storm_io_tx_commit(s->io, len);
+	if (s->pcap_dhcp && c->tries == 0)
+		storm_pcap_write(s->pcap_dhcp, f, len, now - s->t0);
+	s->st.bootsrv_tx++;
+	timer_set(c,
+		  now + (uint64_t)((double)(c->tries + 1) * s->cfg.time_scale * (double)NS_PER_S));
+}
+
+/* --proxy: collect the address OFFER and the proxy's (yiaddr 0, option 60
+ * PXEClient) as PXE firmware does; REQUEST once both are in */
+static void rx_proxy_offer(struct storm *s, struct storm_client *c, const struct storm_rx *rx,
+			   const struct storm_dhcp_opts *o, uint64_t now)
+{
+	if (o->yiaddr) {
+		if (c->has_addr_offer)
+			return;
+		c->has_addr_offer = true;
+		take_offer(c, rx, o);
+	} else if (!c->has_proxy_offer &&
+		   !strncmp(o->vendor_class, c->kind == KIND_UEFI_HTTP ? "HTTPClient" : "PXEClient",
+			    9)) {
+		s->st.proxy_offer_rx++;
+		c->has_proxy_offer = true;
+		c->proxy_ip = o->server_id ? o->server_id : rx->saddr;
+		c->proxy_siaddr = o->siaddr ? o->siaddr : c->proxy_ip;
+		memcpy(c->proxy_mac, rx->src_mac, 6);
+		/* a menu: ask port 4011 for its first item; none (discovery
+		 * control 8, "use the file"): boot the file in this offer */
+		c->proxy_type = o->has_menu && c->kind != KIND_UEFI_HTTP ? o->menu_type : 0;
+		snprintf(c->bootfile, sizeof(c->bootfile), "%s", c->proxy_type ? "" : o->file);
+	} else {
+		s->st.offer_ignored++;
+		return;
+	}
+	if (!c->has_addr_offer || !c->has_proxy_offer)
+		return;
+	if (!c->proxy_type) { /* TFTP from the proxy's next-server */
+		c->tftp_ip = c->proxy_siaddr;
+		memcpy(c->server_mac, c->proxy_mac, 6);
+	}
+	send_request(s, c, now);
+}
+
+static void rx_bootsrv_ack(struct storm *s, struct storm_client *c, const struct storm_rx *rx,
+			   const struct storm_dhcp_opts *o, uint64_t now)
+{
+	if (rx->sport != 4011 || rx->saddr != c->proxy_ip)
+		return;
+	s->st.bootsrv_ack_rx++;
+	snprintf(c->bootfile, sizeof(c->bootfile), "%s", o->file);
+	c->tftp_ip = o->siaddr ? o->siaddr : c->proxy_ip;
+	memcpy(c->server_mac, rx->src_mac, 6); /* TFTP goes to the boot server */
+	boot_begin(s, c, now);
 }
 
 static void rx_dhcp(struct storm *s, const struct storm_rx *rx, uint64_t now)
@@ -334,6 +633,7 @@ static void rx_dhcp(struct storm *s, const struct storm_rx *rx, uint64_t now)
 
 	if (storm_dhcp_parse(rx->payload, rx->plen, &o) < 0)
 		return;
+	host_learn(s, rx->saddr, rx->src_mac, now);
 	c = client_by_mac(s, o.chaddr);
 	if (!c || o.xid != c->xid) {
 		s->st.rx_unknown++;
@@ -341,27 +641,37 @@ static void rx_dhcp(struct storm *s, const struct storm_rx *rx, uint64_t now)
 	}
 	if (o.type == DHCPOFFER) {
 		s->st.dhcp_offer_rx++;
-		if (c->phase != PH_DISCOVER || !o.yiaddr)
+		if (c->phase != PH_DISCOVER)
 			return; /* a later OFFER: the first one won */
-		c->ip = o.yiaddr;
-		c->server_id = o.server_id ? o.server_id : rx->saddr;
-		c->tftp_ip = o.siaddr ? o.siaddr : c->server_id;
-		memcpy(c->server_mac, rx->src_mac, 6);
-		snprintf(c->bootfile, sizeof(c->bootfile), "%s", o.file);
-		c->phase = PH_REQUEST;
-		c->tries = 0;
-		send_dhcp(s, c, DHCPREQUEST, now);
-		s->st.dhcp_request_tx++;
-		timer_set(c, now + dhcp_timeout(s, 0));
+		if (s->cfg.proxy) {
+			rx_proxy_offer(s, c, rx, &o, now);
+			return;
+		}
+		if (!o.yiaddr)
+			return;
+		if (c->kind == KIND_UEFI_HTTP && strncmp(o.vendor_class, "HTTPClient", 10)) {
+			/* EDK2 takes only offers that echo HTTPClient */
+			s->st.offer_ignored++;
+			return;
+		}
+		take_offer(c, rx, &o);
+		send_request(s, c, now);
 	} else if (o.type == DHCPACK) {
 		s->st.dhcp_ack_rx++;
-		if (c->phase != PH_REQUEST)
+		if (c->phase == PH_BOOTSRV) {
+			rx_bootsrv_ack(s, c, rx, &o, now);
+			return;
+		}
+		/* in proxy mode the proxy may answer a REQUEST on port 67 too:
+		 * the address comes from the server the REQUEST named */
+		if (c->phase != PH_REQUEST ||
+		    (s->cfg.proxy && (!o.yiaddr || (o.server_id && o.server_id != c->server_id))))
 			return;
 		if (o.yiaddr)
 			c->ip = o.yiaddr;
-		if (o.siaddr)
+		if (o.siaddr && !s->cfg.proxy)
 			c->tftp_ip = o.siaddr;
-		if (o.file[0])
+		if (o.file[0] && !s->cfg.proxy)
 			snprintf(c->bootfile, sizeof(c->bootfile), "%s", o.file);
 		c->t_dhcp = now;
 		ipmap_put(s, c->ip, c->idx);
@@ -370,13 +680,14 @@ static void rx_dhcp(struct storm *s, const struct storm_rx *rx, uint64_t now)
 			client_done(s, c, now);
 			return;
 		}
-		if (!c->bootfile[0]) {
-			fail(s, c, FAIL_NO_BOOTFILE, now);
+		if (s->cfg.proxy && c->proxy_type) {
+			/* boot server discovery: ask the proxy's port 4011 */
+			c->phase = PH_BOOTSRV;
+			c->tries = 0;
+			send_bootsrv(s, c, now);
 			return;
 		}
-		c->file = 0;
-		c->probing = s->cfg.tsize_probe;
-		tftp_start(s, c, now);
+		boot_begin(s, c, now);
 	} else if (o.type == DHCPNAK) {
 		s->st.dhcp_nak_rx++;
 		if (c->phase != PH_REQUEST)
@@ -387,6 +698,7 @@ static void rx_dhcp(struct storm *s, const struct storm_rx *rx, uint64_t now)
 		}
 		/* back to INIT with a new transaction */
 		c->xid = rnd(s);
+		c->has_addr_offer = c->has_proxy_offer = false;
 		c->phase = PH_DISCOVER;
 		c->tries = 0;
 		send_dhcp(s, c, DHCPDISCOVER, now);
@@ -514,11 +826,13 @@ static void rx_tftp(struct storm *s, struct storm_client *c, const struct storm_
 	c->deadline = now + tftp_timeout(s, 0);
 }
 
-static void rx_arp(struct storm *s, const struct storm_rx *rx)
+static void rx_arp(struct storm *s, const struct storm_rx *rx, uint64_t now)
 {
 	struct storm_client *c;
 	uint8_t *f;
 
+	if (rx->arp_op == 2 && client_by_mac(s, rx->dst_mac))
+		host_learn(s, rx->arp_sip, rx->arp_sha, now);
 	if (rx->arp_op != 1)
 		return;
 	s->st.arp_req_rx++;
@@ -526,8 +840,7 @@ static void rx_arp(struct storm *s, const struct storm_rx *rx)
 	if (!c || c->ip != rx->arp_tip)
 		return;
 	f = storm_io_tx_slot(s->io);
-	storm_io_tx_commit(s->io,
-			   storm_build_arp_reply(f, c->mac, c->ip, rx->arp_sha, rx->arp_sip));
+	storm_io_tx_commit(s->io, storm_build_arp(f, 2, c->mac, c->ip, rx->arp_sha, rx->arp_sip));
 	s->st.arp_reply_tx++;
 }
 
@@ -554,10 +867,10 @@ void storm_rx_frame(void *ctx, const uint8_t *frame, size_t len)
 	if (storm_parse(frame, len, &rx) < 0)
 		return;
 	if (rx.ethertype == 0x0806) {
-		rx_arp(s, &rx);
+		rx_arp(s, &rx, now);
 		return;
 	}
-	if (rx.sport == 67 && rx.dport == 68) {
+	if ((rx.sport == 67 || rx.sport == 4011) && rx.dport == 68) {
 		rx_dhcp(s, &rx, now);
 		return;
 	}
@@ -577,7 +890,9 @@ static void expire(struct storm *s, struct storm_client *c, uint64_t now)
 	switch (c->phase) {
 	case PH_DISCOVER:
 		if (++c->tries >= s->cfg.dhcp_tries) {
-			fail(s, c, FAIL_DHCP_NO_OFFER, now);
+			/* --proxy: an address but no boot information */
+			fail(s, c, c->has_addr_offer ? FAIL_PROXY_NO_OFFER : FAIL_DHCP_NO_OFFER,
+			     now);
 			return;
 		}
 		send_dhcp(s, c, DHCPDISCOVER, now);
@@ -594,6 +909,17 @@ static void expire(struct storm *s, struct storm_client *c, uint64_t now)
 		s->st.dhcp_request_tx++;
 		s->st.dhcp_request_retx++;
 		timer_set(c, now + dhcp_timeout(s, c->tries));
+		break;
+	case PH_HTTP:
+		storm_http_expire(s, c, now);
+		break;
+	case PH_BOOTSRV:
+		if (++c->tries >= BOOTSRV_TRIES) {
+			fail(s, c, FAIL_PROXY_NO_ACK, now);
+			return;
+		}
+		s->st.bootsrv_retx++;
+		send_bootsrv(s, c, now);
 		break;
 	case PH_TFTP:
 		if (++c->tries > s->cfg.tftp_retries) {
