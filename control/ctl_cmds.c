@@ -17,6 +17,7 @@
 #include "cache.h"
 #include "config.h"
 #include "proto/lease.h"
+#include "util/events.h"
 
 #define CTL_MAX_MEMBERS 32
 
@@ -460,6 +461,32 @@ static void c_cache_unpin(const struct ctl_req *r, struct bs_jw *w)
 	bs_jw_kstr(w, "unpinned", path);
 }
 
+/* ---- events: the connection becomes a stream (ctl_events.c) ---- */
+
+static void c_events(const struct ctl_req *r, struct bs_jw *w)
+{
+	const char *mac = bs_json_get_str(r->root, "mac");
+	const char *types = bs_json_get_str(r->root, "types");
+	struct bs_ctl_sub f = {.on = true, .by_mac = mac != NULL};
+
+	if (mac && parse_mac(mac, f.mac) < 0) {
+		ctl_error(w, "mac: expected aa:bb:cc:dd:ee:ff");
+		return;
+	}
+	if (types && bs_ev_parse_types(types, &f.types) < 0) {
+		ctl_error(w, "types: expected a comma-separated list of dhcp, tftp, http or "
+			     "event names (dhcp-ack, tftp-done, ...)");
+		return;
+	}
+	if (!r->peer->sub || !r->env->nev_rings) {
+		ctl_error(w, "no event stream here");
+		return;
+	}
+	*r->peer->sub = f;
+	bs_jw_kbool(w, "ok", true);
+	bs_jw_kstr(w, "events", "subscribed");
+}
+
 struct ctl_cmd {
 	const char *name;
 	void (*fn)(const struct ctl_req *r, struct bs_jw *w);
@@ -479,6 +506,7 @@ static const struct ctl_cmd ctl_cmds[] = {
     {"cache-warm", c_cache_warm, {"paths", NULL}, "paths", "paths"},
     {"cache-status", c_cache_status, {NULL}, NULL},
     {"cache-unpin", c_cache_unpin, {"path", NULL}, "path"},
+    {"events", c_events, {"mac", "types", NULL}, NULL},
 };
 
 /* A flat object of scalars, "cmd" a known command, only its members. */
@@ -515,7 +543,7 @@ static const struct ctl_cmd *ctl_validate(const struct bs_json *root, char *err,
 	if (!cmd) {
 		snprintf(err, errlen,
 			 "unknown cmd \"%.64s\" (status, stats, leases, lease-release, reload, "
-			 "config-check, hosts, cache-warm, cache-status, cache-unpin)",
+			 "config-check, hosts, cache-warm, cache-status, cache-unpin, events)",
 			 name);
 		return NULL;
 	}

@@ -32,9 +32,13 @@
 #include "cache.h"
 #include "http_server.h"
 #include "proto/ipxe_script.h"
+#include "util/events.h"
 
 #define EXIT_CONFIG  1
 #define EXIT_RUNTIME 2
+/* Client event records per worker (128 bytes each: 1 MiB): 50 ms of
+   pump interval at 160k events/s before a subscriber loses any. */
+#define APP_EVENT_RING 8192
 
 /* Where log lines go. Modules hold a pointer to app.log, so switching the
    sink after daemonizing is a field update here. */
@@ -78,6 +82,9 @@ struct app {
 	struct io_log io_log;
 	struct bs_worker *worker;
 	struct bs_ctl *ctl; /* control-socket */
+	/* Client events: the one worker's ring (util/events.h); with a worker
+	   per queue, one ring each, all of them in ctl_env.ev_rings. */
+	struct bs_ev_ring *events;
 	struct bs_ctl_env ctl_env;
 	int warm_tfd; /* steps cache warming while armed (cache_kick) */
 	bool pid_written;
@@ -506,6 +513,8 @@ static void app_stats(void *arg, bs_stat_fn fn, void *fnarg)
 	}
 	if (a->leases)
 		fn(fnarg, "leases", lease_count(a->leases));
+	if (a->ctl)
+		bs_ctl_stats_foreach(a->ctl, fn, fnarg);
 }
 
 /* GET /boot.ipxe: the client's tags are its dhcp-host entry's (+ known);
@@ -548,6 +557,7 @@ static int open_http(struct app *a)
 	    .metrics_port = cfg->metrics_port,
 	    .ipxe_script = app_ipxe_script,
 	    .ipxe_arg = a,
+	    .events = a->events,
 	};
 	int err;
 
@@ -588,6 +598,11 @@ static int open_all(struct app *a)
 	};
 	int err;
 
+	a->events = bs_ev_ring_new(APP_EVENT_RING);
+	if (!a->events) {
+		bs_logf(&a->log, LOG_ERR, "event ring: out of memory");
+		return -ENOMEM;
+	}
 	if (cfg->tftp_enabled) {
 		a->cache = bs_cache_new(cfg->tftp_root, &a->log);
 		if (!a->cache) {
@@ -609,6 +624,8 @@ static int open_all(struct app *a)
 		return -EINVAL;
 	}
 	ic.dhcp = a->dhcp != NULL;
+	if (a->dhcp)
+		dhcp_server_set_events(a->dhcp, a->events);
 	err = open_io(a, &ic);
 	if (err < 0)
 		return err;
@@ -616,6 +633,7 @@ static int open_all(struct app *a)
 		err = open_tftp(a);
 		if (err < 0)
 			return err;
+		tftp_server_set_events(a->tftp, a->events);
 	}
 	if (cfg->http_port) {
 		err = open_http(a);
@@ -718,6 +736,8 @@ static int open_ctl(struct app *a)
 	    .sync_leases = ctl_sync,
 	    .reload = ctl_reload,
 	    .stats = app_stats,
+	    .ev_rings = &a->events,
+	    .nev_rings = a->events ? 1 : 0,
 	};
 	if (a->cache) {
 		a->ctl_env.cache_warm = ctl_cache_warm;
@@ -755,6 +775,7 @@ static void close_all(struct app *a)
 		close(a->warm_tfd);
 	if (a->cache)
 		bs_cache_free(a->cache);
+	free(a->events); /* after everything that emits into it */
 	if (a->pid_written)
 		unlink(a->cfg->pid_file);
 	if (a->live && a->live != a->cfg)

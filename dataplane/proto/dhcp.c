@@ -211,8 +211,8 @@ void dhcp_server_set_events(struct dhcp_server *srv, struct bs_ev_ring *ring)
 }
 
 /* One event record: a struct copy into the ring, nothing formatted. */
-static void emit(const struct dhcp_server *srv, const struct dhcp_ctx *c, uint8_t type,
-		 uint32_t ip, const char *file)
+static void emit(const struct dhcp_server *srv, const struct dhcp_ctx *c, uint8_t type, uint32_t ip,
+		 const char *file)
 {
 	struct bs_event e = {.mono_ms = c->now_ms, .ip = ip, .type = type};
 
@@ -236,8 +236,8 @@ static void emit_rx(const struct dhcp_server *srv, const struct dhcp_ctx *c)
 	    [DHCPINFORM] = BS_EV_DHCP_INFORM,
 	};
 	const struct dhcp_msg *m = c->msg;
-	uint32_t ip = dhcp_opt_has(m, DHO_REQUESTED_ADDR) ? dhcp_opt_ip(m, DHO_REQUESTED_ADDR)
-							    : m->ciaddr;
+	uint32_t ip =
+	    dhcp_opt_has(m, DHO_REQUESTED_ADDR) ? dhcp_opt_ip(m, DHO_REQUESTED_ADDR) : m->ciaddr;
 
 	if (srv->ev && ev_type[m->msgtype])
 		emit(srv, c, ev_type[m->msgtype], ip, NULL);
@@ -476,9 +476,10 @@ static enum dhcp_verdict send_reply(struct dhcp_server *srv, struct dhcp_ctx *c,
 	reply_addr(c, r, bootsrv, &to);
 	bs_tx_commit(tx, b, (size_t)n, &to);
 	srv->tx[r->type]++;
-	emit(srv, c, r->type == DHCPOFFER ? BS_EV_DHCP_OFFER
-		     : r->type == DHCPNAK ? BS_EV_DHCP_NAK
-					  : BS_EV_DHCP_ACK,
+	emit(srv, c,
+	     r->type == DHCPOFFER ? BS_EV_DHCP_OFFER
+	     : r->type == DHCPNAK ? BS_EV_DHCP_NAK
+				  : BS_EV_DHCP_ACK,
 	     r->yiaddr, (const char *)r->file);
 	if (srv->pol->log_dhcp)
 		log_reply(srv, c, r, bootsrv);
