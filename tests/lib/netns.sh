@@ -362,3 +362,12 @@ bs_wait_tcp() {
   done
   bs_fail "nothing listens on TCP $port"
 }
+
+# bs_perfdhcp_stat OUT EXCHANGE FIELD: one number from perfdhcp's report in
+# OUT, e.g. bs_perfdhcp_stat perf.out REQUEST-ACK drops ("" when absent).
+bs_perfdhcp_stat() {
+  awk -v ex="$2" -v f="$3" '
+    index($0, ex) { inx = 1; next }
+    inx && /^\*\*\*/ { inx = 0 }
+    inx && index($0, f ":") == 1 { sub(/^[^:]*: */, ""); print $1; exit }' "$1"
+}

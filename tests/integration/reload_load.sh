@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# integration: reload under load (docs/control.md "reload").
+# perfdhcp runs DORA for CLIENTS clients at RATE/s for SECS s twice: once
+# quiet (the baseline), once while a loop reloads the configuration every
+# 100 ms -- `bootstormctl reload` mostly, SIGHUP every 7th time, and every
+# 10th time a config with an error -- alternating two valid variants that
+# differ in the boot file (and an option). Asserts:
+#   * no exchange lost to reloads: perfdhcp's drops with reloads equal the
+#     quiet run's (see the threshold comment below)
+#   * the lease count never shrank (sampled after every reload)
+#   * the server never stopped (same pid throughout, status answers)
+#   * reloads took effect: worker_reloads counts them, and the ACKs (seen
+#     through the events stream) switch between the two boot files
+#   * a config with an error is refused, the reply names file:line, and
+#     the running configuration stays
+# Knobs: BS_RELOAD_RATE (500), BS_RELOAD_CLIENTS (400), BS_RELOAD_SECONDS (12).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/netns.sh"
+bs_init reload_load
+bs_require perfdhcp /usr/bin/python3
+CTL=${BOOTSTORMCTL:-$(dirname "$BS_SERVER")/bootstormctl}
+[ -x "$CTL" ] || bs_fail "bootstormctl not found at $CTL (set BOOTSTORMCTL)"
+
+RATE=${BS_RELOAD_RATE:-500}
+CLIENTS=${BS_RELOAD_CLIENTS:-400}
+SECS=${BS_RELOAD_SECONDS:-12}
+
+bs_ns SRV srv
+bs_ns CLI cli
+bs_veth "$SRV" s0 "$CLI" c0
+bs_addr "$SRV" s0 10.231.160.1/20
+bs_addr "$CLI" c0 10.231.160.2/20
+
+sock=$BS_TMP/ctl.sock
+conf=$BS_TMP/server.conf
+BADLINE=10
+# put_conf a|b|bad: the config file, replaced atomically (rename)
+put_conf() {
+  local v=$1 boot=boot-$1.0 ttl=64
+  [ "$v" = bad ] && boot=boot-a.0
+  [ "$v" = b ] && ttl=32
+  {
+    echo "interface=s0"
+    echo "port=0"
+    echo "dhcp-range=10.231.161.0,10.231.175.254,255.255.240.0,12h"
+    echo "dhcp-lease-max=20000"
+    echo "dhcp-leasefile=$BS_TMP/leases"
+    echo "pid-file=$BS_TMP/server.pid"
+    echo "control-socket=$sock"
+    echo "dhcp-boot=$boot"
+    echo "dhcp-option=23,$ttl"
+    # line 10 ($BADLINE): the error of the bad variant
+    [ "$v" = bad ] && echo "dhcp-range=10.231.161.0,not-an-address"
+    true
+  } >"$conf.tmp"
+  mv -f "$conf.tmp" "$conf"
+}
+put_conf a
+bs_start_server "$SRV" "$conf"
+bs_wait_udp "$SRV" 67
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+[ -S "$sock" ] || bs_fail "no control socket at $sock"
+ctl() { timeout 10 "$CTL" -s "$sock" "$@"; }
+stat_of() { ctl --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"][sys.argv[1]])' "$1"; }
+leases_now() { ctl --json status | grep -o '"leases":[0-9]*' | cut -d: -f2; }
+
+run_perf() { # NAME: perfdhcp's report in $BS_TMP/NAME.out
+  timeout $((SECS + 60)) ip netns exec "$CLI" perfdhcp -4 -l c0 -r "$RATE" -R "$CLIENTS" \
+    -p "$SECS" -W 2000000 >"$BS_TMP/$1.out" 2>&1 || true # exit 3 = some drops
+  local f=$BS_TMP/$1.out
+  echo "$(bs_perfdhcp_stat "$f" DISCOVER-OFFER "sent packets")" \
+    "$(bs_perfdhcp_stat "$f" DISCOVER-OFFER drops)" \
+    "$(bs_perfdhcp_stat "$f" REQUEST-ACK "sent packets")" \
+    "$(bs_perfdhcp_stat "$f" REQUEST-ACK "received packets")" \
+    "$(bs_perfdhcp_stat "$f" REQUEST-ACK drops)"
+}
+
+# --- the quiet run ----------------------------------------------------------
+read -r b_dsent b_odrop b_rsent b_arecv b_adrop <<<"$(run_perf quiet)"
+[ -n "$b_arecv" ] || bs_fail "cannot parse perfdhcp's report ($(tail -5 "$BS_TMP/quiet.out"))"
+b_drops=$((b_odrop + b_adrop))
+bs_log "quiet: DISCOVER $b_dsent, REQUEST $b_rsent, ACK $b_arecv, drops $b_odrop + $b_adrop"
+leases0=$(leases_now)
+bs_check "leases after the quiet run ($leases0)" test "${leases0:-0}" -gt 0
+reloads0=$(stat_of worker_reloads)
+
+# --- the run with reloads ---------------------------------------------------
+"$CTL" -s "$sock" events --json --types dhcp-ack >"$BS_TMP/acks.json" 2>"$BS_TMP/acks.err" &
+BS_PIDS+=("$!")
+reload_loop() {
+  local i=0 ok=0 bad=0 hup=0 v=a out n
+  : >"$BS_TMP/leases.samples"
+  while [ ! -e "$BS_TMP/stop" ]; do
+    i=$((i + 1))
+    if [ $((i % 10)) = 5 ]; then
+      put_conf bad
+      if out=$(ctl --json reload 2>&1); then
+        echo "a config with an error was accepted: $out" >>"$BS_TMP/reload.err"
+      elif ! grep -q "server.conf\",\"line\":$BADLINE," <<<"$out"; then
+        echo "the refusal does not name server.conf:$BADLINE: $out" >>"$BS_TMP/reload.err"
+      else
+        bad=$((bad + 1))
+      fi
+    else
+      [ "$v" = a ] && v=b || v=a
+      put_conf "$v"
+      if [ $((i % 7)) = 0 ]; then
+        kill -HUP "$BS_SERVER_PID" && hup=$((hup + 1))
+      elif out=$(ctl reload 2>&1); then
+        ok=$((ok + 1))
+      else
+        echo "reload failed: $out" >>"$BS_TMP/reload.err"
+      fi
+    fi
+    n=$(leases_now) && echo "$n" >>"$BS_TMP/leases.samples"
+    sleep 0.1
+  done
+  echo "$ok $bad $hup" >"$BS_TMP/reload.counts"
+}
+rm -f "$BS_TMP/stop" "$BS_TMP/reload.err"
+reload_loop &
+loop=$!
+BS_PIDS+=("$loop")
+read -r r_dsent r_odrop r_rsent r_arecv r_adrop <<<"$(run_perf reloads)"
+touch "$BS_TMP/stop"
+wait "$loop"
+[ -n "$r_arecv" ] || bs_fail "cannot parse perfdhcp's report ($(tail -5 "$BS_TMP/reloads.out"))"
+r_drops=$((r_odrop + r_adrop))
+read -r ok bad hup <"$BS_TMP/reload.counts"
+bs_log "reloads: DISCOVER $r_dsent, REQUEST $r_rsent, ACK $r_arecv, drops $r_odrop + $r_adrop"
+bs_log "reload loop: $ok control reloads, $hup SIGHUPs, $bad bad configs refused"
+[ ! -s "$BS_TMP/reload.err" ] || bs_fail "reload loop: $(head -3 "$BS_TMP/reload.err")"
+
+# Threshold: none. Both runs share the machine (and its other load), so a
+# drop the quiet run did not have is attributed to reloads: drops with
+# reloads must not exceed the quiet run's. The difference is printed either
+# way, so a machine that drops even when quiet is visible, not hidden.
+bs_log "drops: quiet $b_drops, with reloads $r_drops (difference $((r_drops - b_drops)))"
+bs_check "no exchange lost to reloads ($r_drops <= $b_drops)" test "$r_drops" -le "$b_drops"
+bs_check "perfdhcp completed DORAs under reloads ($r_arecv)" test "$r_arecv" -gt $((RATE * SECS / 2))
+
+min=$(sort -n "$BS_TMP/leases.samples" | head -1)
+n=$(wc -l <"$BS_TMP/leases.samples")
+bs_check "the lease count never shrank ($n samples, min ${min:-none} >= $leases0)" \
+  test "${min:-0}" -ge "$leases0"
+bs_check "server never stopped (pid $BS_SERVER_PID)" kill -0 "$BS_SERVER_PID"
+bs_check "it is still the same server" \
+  test "$(ctl --json status | grep -o '"pid":[0-9]*' | cut -d: -f2)" = "$BS_SERVER_PID"
+
+reloads=$(($(stat_of worker_reloads) - reloads0))
+# SIGHUPs that arrive while one is pending merge into one: at least one of
+# them, at most all, besides every control reload.
+bs_check "worker_reloads counts the reloads ($reloads: $ok + 1..$hup)" \
+  test "$reloads" -ge $((ok + (hup > 0))) -a "$reloads" -le $((ok + hup))
+bs_check "about one reload per 100 ms ($ok control reloads in ${SECS}s)" test "$ok" -ge $((SECS * 3))
+bs_check "bad configs were refused with file:line ($bad)" test "$bad" -ge 2
+python3 - "$BS_TMP/acks.json" <<'PY' || bs_fail "the ACKs' boot file did not follow the reloads"
+import json, sys
+files = [json.loads(l).get("file") for l in open(sys.argv[1]) if l.strip()]
+files = [f for f in files if f]
+switches = sum(1 for a, b in zip(files, files[1:]) if a != b)
+print(f"{len(files)} ACKs seen, boot files {sorted(set(files))}, {switches} switches",
+      file=sys.stderr)
+assert set(files) == {"boot-a.0", "boot-b.0"}, set(files)
+assert switches >= 10, switches
+PY
+bs_log "ok: the ACKs' boot file switched with the reloads"
+
+# --- a config with an error, quietly: kept, and the reply says where -------
+put_conf b
+ctl reload >/dev/null || bs_fail "reload of a valid config failed"
+put_conf bad
+if out=$(ctl reload 2>&1); then bs_fail "a config with an error was accepted: $out"; fi
+echo "$out" >&2
+bs_check "the refusal names the file and line" grep -q "server.conf:$BADLINE: error" <<<"$out"
+bs_check "and says the running configuration is kept" grep -q "running one is kept" <<<"$out"
+: >"$BS_TMP/acks2.json"
+"$CTL" -s "$sock" events --json --types dhcp-ack >"$BS_TMP/acks2.json" 2>&1 &
+BS_PIDS+=("$!")
+sleep 0.3
+timeout 30 ip netns exec "$CLI" perfdhcp -4 -l c0 -r 50 -R 10 -p 2 >/dev/null 2>&1 || true
+bs_check "the running config (boot-b.0) still serves" grep -q '"file":"boot-b.0"' "$BS_TMP/acks2.json"
+bs_check "nothing from the refused one" test -z "$(grep '"file":"boot-a.0"' "$BS_TMP/acks2.json")"
+bs_pass
