@@ -47,8 +47,10 @@ struct bs_ctl_env {
 	void *arg;		       /* for the hooks below */
 	/* Make lease changes durable (the worker's sync path). */
 	int (*sync_leases)(void *arg, time_t now);
-	/* Re-read the configuration file, as SIGHUP does. */
-	void (*reload)(void *arg);
+	/* Apply cfg, as SIGHUP does: the reload command parsed and checked
+	   it (so what it answers is what is applied, even if the file
+	   changes meanwhile); the hook owns cfg from now on. */
+	void (*reload)(void *arg, struct bs_config *cfg);
 	/* Every counter (bs_worker_stats_all and friends). */
 	void (*stats)(void *arg, bs_stat_fn fn, void *fn_arg);
 	/* The image cache (tftp-root's; NULL hooks: none): cache-warm pins and

@@ -253,18 +253,18 @@ static void c_reload(const struct ctl_req *r, struct bs_jw *w)
 		ctl_error(w, "no configuration file: nothing to reload");
 		return;
 	}
-	/* Checked first so that the answer can say why nothing changed; the
-	   reload itself reads the file again. */
+	/* Parsed here so that the answer can say why nothing changed; the
+	   hook applies this very config (it does not read the file again). */
 	if (bs_config_from_file(e->conf_path, false, &cfg, &d) < 0 || !cfg) {
+		bs_config_free(cfg);
 		ctl_error(w, "the configuration has errors: the running one is kept");
 		put_diags(w, &d);
 		bs_diags_free(&d);
 		return;
 	}
-	bs_config_free(cfg);
 	bs_logf(r->log, LOG_INFO, "control: reload (uid %u, pid %d)", (unsigned)r->peer->uid,
 		(int)r->peer->pid);
-	e->reload(e->arg);
+	e->reload(e->arg, cfg);
 	bs_jw_kbool(w, "ok", true);
 	bs_jw_kstr(w, "config", e->conf_path);
 	put_diags(w, &d);

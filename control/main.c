@@ -86,6 +86,7 @@ struct app {
 	   per queue, one ring each, all of them in ctl_env.ev_rings. */
 	struct bs_ev_ring *events;
 	struct bs_ctl_env ctl_env;
+	struct bs_config *reload_cfg; /* parsed by the reload command, for app_reload */
 	int warm_tfd; /* steps cache warming while armed (cache_kick) */
 	bool pid_written;
 };
@@ -233,21 +234,27 @@ static void app_reload(void *arg)
 {
 	struct app *a = arg;
 	struct bs_diags d = {0};
-	struct bs_config *ncfg = NULL;
+	struct bs_config *ncfg = a->reload_cfg;
+	uint64_t t0 = mono_ms();
 
+	a->reload_cfg = NULL;
 	if (!a->conf_path[0]) {
 		bs_logf(&a->log, LOG_NOTICE, "SIGHUP: no config file, nothing to reload");
 		return;
 	}
-	bs_logf(&a->log, LOG_INFO, "SIGHUP: reloading %s", a->conf_path);
-	if (bs_config_from_file(a->conf_path, false, &ncfg, &d) < 0 || !ncfg) {
+	if (!ncfg) { /* SIGHUP; the control command has parsed it already */
+		bs_logf(&a->log, LOG_INFO, "SIGHUP: reloading %s", a->conf_path);
+		if (bs_config_from_file(a->conf_path, false, &ncfg, &d) < 0 || !ncfg) {
+			log_diags(a, &d);
+			bs_logf(&a->log, LOG_ERR,
+				"reload failed: keeping the running configuration");
+			bs_diags_free(&d);
+			bs_config_free(ncfg);
+			return;
+		}
 		log_diags(a, &d);
-		bs_logf(&a->log, LOG_ERR, "reload failed: keeping the running configuration");
 		bs_diags_free(&d);
-		return;
 	}
-	log_diags(a, &d);
-	bs_diags_free(&d);
 	if ((ncfg->policy->nranges > 0) != (a->dhcp != NULL))
 		bs_logf(&a->log, LOG_WARNING, "reload: enabling or disabling DHCP needs a restart");
 	if (ncfg->tftp_enabled != a->cfg->tftp_enabled ||
@@ -276,8 +283,10 @@ static void app_reload(void *arg)
 	if (a->live != a->cfg)
 		bs_config_free(a->live);
 	a->live = ncfg;
-	bs_logf(&a->log, LOG_INFO, "reload done: %zu ranges, %zu hosts, %zu boot entries",
-		ncfg->policy->nranges, ncfg->policy->nhosts, ncfg->policy->nboots);
+	bs_logf(&a->log, LOG_INFO,
+		"reload done in %llu ms: %zu ranges, %zu hosts, %zu boot entries",
+		(unsigned long long)(mono_ms() - t0), ncfg->policy->nranges, ncfg->policy->nhosts,
+		ncfg->policy->nboots);
 }
 
 static void io_log_fn(void *arg, int prio, const char *msg)
@@ -704,12 +713,15 @@ static int ctl_sync(void *arg, time_t now)
 	return a->lf ? leasefile_sync(a->lf, a->leases, now) : 0;
 }
 
-static void ctl_reload(void *arg)
+static void ctl_reload(void *arg, struct bs_config *cfg)
 {
 	struct app *a = arg;
 
+	a->reload_cfg = cfg; /* app_reload applies it instead of reading the file again */
 	if (a->worker)
 		bs_worker_reload(a->worker);
+	bs_config_free(a->reload_cfg); /* not taken (no worker) */
+	a->reload_cfg = NULL;
 }
 
 /*

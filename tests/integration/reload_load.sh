@@ -5,8 +5,10 @@
 # 100 ms -- `bootstormctl reload` mostly, SIGHUP every 7th time, and every
 # 10th time a config with an error -- alternating two valid variants that
 # differ in the boot file (and an option). Asserts:
-#   * no exchange lost to reloads: perfdhcp's drops with reloads equal the
-#     quiet run's (see the threshold comment below)
+#   * no exchange lost to reloads: the server got and answered every
+#     request perfdhcp sent, and every drop perfdhcp counts is its own
+#     socket overflowing (see the threshold comment below); the quiet run's
+#     numbers are printed alongside
 #   * the lease count never shrank (sampled after every reload)
 #   * the server never stopped (same pid throughout, status answers)
 #   * reloads took effect: worker_reloads counts them, and the ACKs (seen
@@ -65,9 +67,48 @@ ctl() { timeout 10 "$CTL" -s "$sock" "$@"; }
 stat_of() { ctl --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"][sys.argv[1]])' "$1"; }
 leases_now() { ctl --json status | grep -o '"leases":[0-9]*' | cut -d: -f2; }
 
+# snap NAME: the server's counters and the client's kernel UDP counters
+snap() {
+  ctl --json stats >"$BS_TMP/$1.stats"
+  ip netns exec "$CLI" cat /proc/net/snmp >"$BS_TMP/$1.snmp"
+}
+# account RUN: where perfdhcp's exchanges of RUN went, from its report and
+# the counters around it (RUN.before/RUN.after): prints "lost_at_server
+# perf_drops client_rcvbuf_drops" and a line for people on stderr.
+account() {
+  python3 - "$BS_TMP" "$1" <<'PY'
+import json, re, sys
+d, run = sys.argv[1], sys.argv[2]
+def stats(n): return json.load(open(f"{d}/{run}.{n}.stats"))["stats"]
+def udp(n):
+    rows = [l.split() for l in open(f"{d}/{run}.{n}.snmp") if l.startswith("Udp:")]
+    return dict(zip(rows[0][1:], map(int, rows[1][1:])))
+b, a = stats("before"), stats("after")
+D = lambda k: a.get(k, 0) - b.get(k, 0)
+rep = open(f"{d}/{run}.out").read()
+def perf(ex, f):
+    m = re.search(re.escape(ex) + r"\*\*\*\n(?:.*\n)*?" + re.escape(f) + r": (\d+)", rep)
+    return int(m.group(1))
+d_sent, r_sent = perf("DISCOVER-OFFER", "sent packets"), perf("REQUEST-ACK", "sent packets")
+drops = perf("DISCOVER-OFFER", "drops") + perf("REQUEST-ACK", "drops")
+# a request that did not reach DHCP, or got no reply committed and flushed
+lost = (d_sent - D("dhcp_rx_discover")) + (r_sent - D("dhcp_rx_request")) + \
+       (D("dhcp_rx_discover") - D("dhcp_tx_offer")) + \
+       (D("dhcp_rx_request") - D("dhcp_tx_ack") - D("dhcp_tx_nak")) + D("worker_drop_unsynced")
+rcvbuf = udp("after")["RcvbufErrors"] - udp("before")["RcvbufErrors"]
+print(f"{run}: perfdhcp sent {d_sent} DISCOVER {r_sent} REQUEST, dropped {drops}; server got "
+      f"{D('dhcp_rx_discover')}/{D('dhcp_rx_request')}, answered {D('dhcp_tx_offer')}/"
+      f"{D('dhcp_tx_ack')}, unsynced {D('worker_drop_unsynced')}; client socket overflows "
+      f"{rcvbuf}", file=sys.stderr)
+print(lost, drops, rcvbuf)
+PY
+}
+
 run_perf() { # NAME: perfdhcp's report in $BS_TMP/NAME.out
+  snap "$1.before"
   timeout $((SECS + 60)) ip netns exec "$CLI" perfdhcp -4 -l c0 -r "$RATE" -R "$CLIENTS" \
     -p "$SECS" -W 2000000 >"$BS_TMP/$1.out" 2>&1 || true # exit 3 = some drops
+  snap "$1.after"
   local f=$BS_TMP/$1.out
   echo "$(bs_perfdhcp_stat "$f" DISCOVER-OFFER "sent packets")" \
     "$(bs_perfdhcp_stat "$f" DISCOVER-OFFER drops)" \
@@ -77,6 +118,9 @@ run_perf() { # NAME: perfdhcp's report in $BS_TMP/NAME.out
 }
 
 # --- the quiet run ----------------------------------------------------------
+# A short run first: the first exchanges also pay for ARP and the lease
+# file's growth, which is not what the two measured runs compare.
+SECS=2 run_perf warmup >/dev/null
 read -r b_dsent b_odrop b_rsent b_arecv b_adrop <<<"$(run_perf quiet)"
 [ -n "$b_arecv" ] || bs_fail "cannot parse perfdhcp's report ($(tail -5 "$BS_TMP/quiet.out"))"
 b_drops=$((b_odrop + b_adrop))
@@ -132,13 +176,27 @@ bs_log "reloads: DISCOVER $r_dsent, REQUEST $r_rsent, ACK $r_arecv, drops $r_odr
 bs_log "reload loop: $ok control reloads, $hup SIGHUPs, $bad bad configs refused"
 [ ! -s "$BS_TMP/reload.err" ] || bs_fail "reload loop: $(head -3 "$BS_TMP/reload.err")"
 
-# Threshold: none. Both runs share the machine (and its other load), so a
-# drop the quiet run did not have is attributed to reloads: drops with
-# reloads must not exceed the quiet run's. The difference is printed either
-# way, so a machine that drops even when quiet is visible, not hidden.
-bs_log "drops: quiet $b_drops, with reloads $r_drops (difference $((r_drops - b_drops)))"
-bs_check "no exchange lost to reloads ($r_drops <= $b_drops)" test "$r_drops" -le "$b_drops"
+# Threshold: zero, counted at both ends. perfdhcp's drop count alone
+# cannot tell a packet the server lost from one perfdhcp lost itself:
+# on a loaded machine (2 cores shared with other test runs) perfdhcp is
+# starved and its own socket overflows, in the quiet run as much as in
+# the other. So: (1) every DISCOVER and REQUEST perfdhcp sent reached the
+# DHCP module and was answered and flushed (server counters, exact);
+# (2) every drop perfdhcp reports is one its own socket overflowed
+# (the client namespace's UDP RcvbufErrors). A reload that lost or
+# delayed packets past perfdhcp's timeout fails (1) or (2). The quiet
+# run's numbers are printed next to them.
+read -r b_lost b_pd b_rcv <<<"$(account quiet)"
+read -r r_lost r_pd r_rcv <<<"$(account reloads)"
+bs_log "drops seen by perfdhcp: quiet $b_drops ($b_rcv its own overflows)," \
+  "with reloads $r_drops ($r_rcv its own overflows); lost at the server: quiet $b_lost, with reloads $r_lost"
+bs_check "the server got and answered every request under reloads (lost: $r_lost)" \
+  test "$r_lost" = 0
+bs_check "every perfdhcp drop under reloads is its own socket's overflow ($r_pd <= $r_rcv)" \
+  test "$r_pd" -le "$r_rcv"
 bs_check "perfdhcp completed DORAs under reloads ($r_arecv)" test "$r_arecv" -gt $((RATE * SECS / 2))
+slowest=$(grep -o 'reload done in [0-9]* ms' "$BS_SERVER_LOG" | awk '{ print $4 }' | sort -n | tail -1)
+bs_log "slowest reload (the worker is busy with it, packets wait): ${slowest:-?} ms"
 
 min=$(sort -n "$BS_TMP/leases.samples" | head -1)
 n=$(wc -l <"$BS_TMP/leases.samples")

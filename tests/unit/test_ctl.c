@@ -185,8 +185,10 @@ static int fake_sync(void *arg, time_t now)
 	return 0;
 }
 
-static void fake_reload(void *arg)
+static void fake_reload(void *arg, struct bs_config *cfg)
 {
+	CU_ASSERT_PTR_NOT_NULL(cfg);
+	bs_config_free(cfg);
 	(void)arg;
 	reloads++;
 }
