@@ -139,22 +139,25 @@ static uint64_t acked_bytes(const struct tftp_xfer *x)
 	return b < x->size ? b : x->size;
 }
 
+static void ev_put(struct tftp_server *srv, struct bs_event *e, uint32_t ip, const uint8_t *mac,
+		   uint64_t now_ms)
+{
+	e->mono_ms = now_ms;
+	e->ip = ip;
+	e->arch = BS_EV_ARCH_NONE;
+	memcpy(e->mac, mac, 6);
+	bs_ev_emit(srv->ev, e);
+}
+
 static void ev_xfer(struct tftp_server *srv, const struct tftp_xfer *x, uint8_t type,
 		    uint64_t bytes, uint16_t status, uint64_t now_ms)
 {
-	struct bs_event e = {.mono_ms = now_ms,
-			     .bytes = bytes,
-			     .total = x->size,
-			     .ip = x->client_ip,
-			     .arch = BS_EV_ARCH_NONE,
-			     .status = status,
-			     .type = type};
+	struct bs_event e = {.bytes = bytes, .total = x->size, .status = status, .type = type};
 
 	if (!srv->ev)
 		return;
-	memcpy(e.mac, x->ev_mac, 6);
 	memcpy(e.file, x->ev_file, sizeof(e.file));
-	bs_ev_emit(srv->ev, &e);
+	ev_put(srv, &e, x->client_ip, x->ev_mac, now_ms);
 }
 
 /* A transfer that just started: remember what the events will name. */
@@ -183,7 +186,7 @@ static void ev_progress(struct tftp_server *srv, struct tftp_xfer *x, uint64_t n
 	if (!srv->ev || now_ms - x->ev_ms < 1000)
 		return;
 	b = acked_bytes(x);
-	if ((b - x->ev_bytes) * 4 < x->size)
+	if ((b - x->ev_bytes) * 4 < x->size || b >= x->size) /* all acked: done follows */
 		return;
 	x->ev_ms = now_ms;
 	x->ev_bytes = b;
@@ -194,17 +197,12 @@ static void ev_progress(struct tftp_server *srv, struct tftp_xfer *x, uint64_t n
 static void ev_refused(struct tftp_server *srv, const struct bs_udp_meta *meta, uint16_t code,
 		       const char *path, size_t plen, uint64_t now_ms)
 {
-	struct bs_event e = {.mono_ms = now_ms,
-			     .ip = meta->src_ip,
-			     .arch = BS_EV_ARCH_NONE,
-			     .status = code,
-			     .type = BS_EV_TFTP_ERROR};
+	struct bs_event e = {.status = code, .type = BS_EV_TFTP_ERROR};
 
 	if (!srv->ev)
 		return;
-	memcpy(e.mac, meta->src_mac, 6);
 	bs_ev_set_file(&e, path, plen);
-	bs_ev_emit(srv->ev, &e);
+	ev_put(srv, &e, meta->src_ip, meta->src_mac, now_ms);
 }
 
 void tftp_server_set_events(struct tftp_server *srv, struct bs_ev_ring *ring)

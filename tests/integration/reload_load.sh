@@ -5,10 +5,10 @@
 # 100 ms -- `bootstormctl reload` mostly, SIGHUP every 7th time, and every
 # 10th time a config with an error -- alternating two valid variants that
 # differ in the boot file (and an option). Asserts:
-#   * no exchange lost to reloads: the server got and answered every
-#     request perfdhcp sent, and every drop perfdhcp counts is its own
-#     socket overflowing (see the threshold comment below); the quiet run's
-#     numbers are printed alongside
+#   * no exchange lost to reloads: nothing that reached the server was
+#     lost there, and every drop perfdhcp counts is one the host's network
+#     lost outside the server (see the threshold comment below); the
+#     quiet run's numbers are printed alongside
 #   * the lease count never shrank (sampled after every reload)
 #   * the server never stopped (same pid throughout, status answers)
 #   * reloads took effect: worker_reloads counts them, and the ACKs (seen
@@ -71,36 +71,57 @@ leases_now() { ctl --json status | grep -o '"leases":[0-9]*' | cut -d: -f2; }
 snap() {
   ctl --json stats >"$BS_TMP/$1.stats"
   ip netns exec "$CLI" cat /proc/net/snmp >"$BS_TMP/$1.snmp"
+  ip netns exec "$SRV" cat /proc/net/snmp >"$BS_TMP/$1.srv.snmp"
+  ip netns exec "$SRV" ip -s -j link show s0 >"$BS_TMP/$1.link"
+  ip netns exec "$CLI" ip -s -j link show c0 >"$BS_TMP/$1.clink"
 }
 # account RUN: where perfdhcp's exchanges of RUN went, from its report and
-# the counters around it (RUN.before/RUN.after): prints "lost_at_server
-# perf_drops client_rcvbuf_drops" and a line for people on stderr.
+# the counters around it (RUN.before/RUN.after). Prints "lost_at_server
+# perf_drops lost_outside" and the details for people on stderr.
+#   lost_at_server: requests that reached the server's sockets (UDP socket
+#     or AF_XDP rings) but were dropped there or not answered: kernel
+#     socket/ring drops, delivered but never parsed by DHCP, parsed but no
+#     reply committed, replies discarded unsynced.
+#   lost_outside: what the host's network lost between the two programs:
+#     perfdhcp's own socket refusing a send (SndbufErrors) or overflowing
+#     (RcvbufErrors), drops on either veth end; and replies perfdhcp read
+#     after its 1 s drop time (its "orphans": a starved perfdhcp, or a
+#     server that held them -- which the slowest-reload check excludes).
 account() {
   python3 - "$BS_TMP" "$1" <<'PY'
 import json, re, sys
 d, run = sys.argv[1], sys.argv[2]
 def stats(n): return json.load(open(f"{d}/{run}.{n}.stats"))["stats"]
-def udp(n):
-    rows = [l.split() for l in open(f"{d}/{run}.{n}.snmp") if l.startswith("Udp:")]
+def udp(n, ns):
+    rows = [l.split() for l in open(f"{d}/{run}.{n}{ns}.snmp") if l.startswith("Udp:")]
     return dict(zip(rows[0][1:], map(int, rows[1][1:])))
+def link(n, f, dir, k):
+    return json.load(open(f"{d}/{run}.{n}.{f}"))[0]["stats64"][dir][k]
 b, a = stats("before"), stats("after")
 D = lambda k: a.get(k, 0) - b.get(k, 0)
+Dsum = lambda rx: sum(D(k) for k in a if re.search(rx, k))
+U = lambda ns, k: udp("after", ns)[k] - udp("before", ns)[k]
+L = lambda f, dir, k: link("after", f, dir, k) - link("before", f, dir, k)
 rep = open(f"{d}/{run}.out").read()
 def perf(ex, f):
     m = re.search(re.escape(ex) + r"\*\*\*\n(?:.*\n)*?" + re.escape(f) + r": (\d+)", rep)
     return int(m.group(1))
-d_sent, r_sent = perf("DISCOVER-OFFER", "sent packets"), perf("REQUEST-ACK", "sent packets")
+sent = perf("DISCOVER-OFFER", "sent packets") + perf("REQUEST-ACK", "sent packets")
 drops = perf("DISCOVER-OFFER", "drops") + perf("REQUEST-ACK", "drops")
-# a request that did not reach DHCP, or got no reply committed and flushed
-lost = (d_sent - D("dhcp_rx_discover")) + (r_sent - D("dhcp_rx_request")) + \
-       (D("dhcp_rx_discover") - D("dhcp_tx_offer")) + \
-       (D("dhcp_rx_request") - D("dhcp_tx_ack") - D("dhcp_tx_nak")) + D("worker_drop_unsynced")
-rcvbuf = udp("after")["RcvbufErrors"] - udp("before")["RcvbufErrors"]
-print(f"{run}: perfdhcp sent {d_sent} DISCOVER {r_sent} REQUEST, dropped {drops}; server got "
-      f"{D('dhcp_rx_discover')}/{D('dhcp_rx_request')}, answered {D('dhcp_tx_offer')}/"
-      f"{D('dhcp_tx_ack')}, unsynced {D('worker_drop_unsynced')}; client socket overflows "
-      f"{rcvbuf}", file=sys.stderr)
-print(lost, drops, rcvbuf)
+rx = D("dhcp_rx_discover") + D("dhcp_rx_request")
+answered = D("dhcp_tx_offer") + D("dhcp_tx_ack") + D("dhcp_tx_nak")
+delivered = U(".srv", "InDatagrams") + Dsum(r"^afxdp_.*_q\d+_rx_pkts$")
+kdrops = U(".srv", "RcvbufErrors") + Dsum(r"^afxdp_.*_q\d+_(k_rx_dropped|k_rx_ring_full|rx_drop_.*)$")
+lost = kdrops + (delivered - rx) + (rx - answered) + D("worker_drop_unsynced")
+late = perf("DISCOVER-OFFER", "orphans") + perf("REQUEST-ACK", "orphans")
+outside = U("", "SndbufErrors") + U("", "RcvbufErrors") + L("clink", "tx", "dropped") + \
+          L("clink", "rx", "dropped") + L("link", "rx", "dropped") + L("link", "tx", "dropped") + late
+print(f"{run}: perfdhcp sent {sent}, dropped {drops}. Server: delivered {delivered}, "
+      f"dropped in the kernel {kdrops}, parsed {rx}, answered {answered}, unsynced "
+      f"{D('worker_drop_unsynced')}. Outside: perfdhcp send refused {U('', 'SndbufErrors')}, "
+      f"its socket overflowed {U('', 'RcvbufErrors')}, read too late {late}, veth drops "
+      f"{outside - U('', 'SndbufErrors') - U('', 'RcvbufErrors') - late}", file=sys.stderr)
+print(lost, drops, outside)
 PY
 }
 
@@ -123,7 +144,6 @@ run_perf() { # NAME: perfdhcp's report in $BS_TMP/NAME.out
 SECS=2 run_perf warmup >/dev/null
 read -r b_dsent b_odrop b_rsent b_arecv b_adrop <<<"$(run_perf quiet)"
 [ -n "$b_arecv" ] || bs_fail "cannot parse perfdhcp's report ($(tail -5 "$BS_TMP/quiet.out"))"
-b_drops=$((b_odrop + b_adrop))
 bs_log "quiet: DISCOVER $b_dsent, REQUEST $b_rsent, ACK $b_arecv, drops $b_odrop + $b_adrop"
 leases0=$(leases_now)
 bs_check "leases after the quiet run ($leases0)" test "${leases0:-0}" -gt 0
@@ -170,33 +190,34 @@ read -r r_dsent r_odrop r_rsent r_arecv r_adrop <<<"$(run_perf reloads)"
 touch "$BS_TMP/stop"
 wait "$loop"
 [ -n "$r_arecv" ] || bs_fail "cannot parse perfdhcp's report ($(tail -5 "$BS_TMP/reloads.out"))"
-r_drops=$((r_odrop + r_adrop))
 read -r ok bad hup <"$BS_TMP/reload.counts"
 bs_log "reloads: DISCOVER $r_dsent, REQUEST $r_rsent, ACK $r_arecv, drops $r_odrop + $r_adrop"
 bs_log "reload loop: $ok control reloads, $hup SIGHUPs, $bad bad configs refused"
 [ ! -s "$BS_TMP/reload.err" ] || bs_fail "reload loop: $(head -3 "$BS_TMP/reload.err")"
 
 # Threshold: zero, counted at both ends. perfdhcp's drop count alone
-# cannot tell a packet the server lost from one perfdhcp lost itself:
-# on a loaded machine (2 cores shared with other test runs) perfdhcp is
-# starved and its own socket overflows, in the quiet run as much as in
-# the other. So: (1) every DISCOVER and REQUEST perfdhcp sent reached the
-# DHCP module and was answered and flushed (server counters, exact);
-# (2) every drop perfdhcp reports is one its own socket overflowed
-# (the client namespace's UDP RcvbufErrors). A reload that lost or
-# delayed packets past perfdhcp's timeout fails (1) or (2). The quiet
-# run's numbers are printed next to them.
-read -r b_lost b_pd b_rcv <<<"$(account quiet)"
-read -r r_lost r_pd r_rcv <<<"$(account reloads)"
-bs_log "drops seen by perfdhcp: quiet $b_drops ($b_rcv its own overflows)," \
-  "with reloads $r_drops ($r_rcv its own overflows); lost at the server: quiet $b_lost, with reloads $r_lost"
-bs_check "the server got and answered every request under reloads (lost: $r_lost)" \
-  test "$r_lost" = 0
-bs_check "every perfdhcp drop under reloads is its own socket's overflow ($r_pd <= $r_rcv)" \
-  test "$r_pd" -le "$r_rcv"
+# cannot tell a packet the server lost from one the host lost: on this
+# machine (2 cores shared with other test runs and benchmarks) perfdhcp is
+# starved, its sends are refused (ENOBUFS) and its socket overflows, in
+# the quiet run as much as in the other, and perfdhcp counts all of those
+# as sent and dropped. So, for the run with reloads: (1) nothing that
+# reached the server was lost there (lost_at_server, exact, 0) and (2)
+# every drop perfdhcp reports is one the host's network counted outside
+# the server (lost_outside). A reload that lost packets, or held them
+# past perfdhcp's timeout, fails (1) or (2). The quiet run's numbers are
+# printed next to them.
+read -r b_lost b_pd b_out <<<"$(account quiet)"
+read -r r_lost r_pd r_out <<<"$(account reloads)"
+bs_log "perfdhcp drops: quiet $b_pd ($b_out lost outside the server, $b_lost in it);" \
+  "with reloads $r_pd ($r_out lost outside the server, $r_lost in it)"
+bs_check "nothing that reached the server was lost under reloads ($r_lost)" test "$r_lost" = 0
+bs_check "every perfdhcp drop under reloads was lost outside the server ($r_pd <= $r_out)" \
+  test "$r_pd" -le "$r_out"
 bs_check "perfdhcp completed DORAs under reloads ($r_arecv)" test "$r_arecv" -gt $((RATE * SECS / 2))
 slowest=$(grep -o 'reload done in [0-9]* ms' "$BS_SERVER_LOG" | awk '{ print $4 }' | sort -n | tail -1)
-bs_log "slowest reload (the worker is busy with it, packets wait): ${slowest:-?} ms"
+# The worker serves no packet while it reloads: far below perfdhcp's 1 s
+# drop time, a reload cannot make a reply late (see lost_outside).
+bs_check "the slowest reload held the worker ${slowest:-?} ms (< 100)" test "${slowest:-1000}" -lt 100
 
 min=$(sort -n "$BS_TMP/leases.samples" | head -1)
 n=$(wc -l <"$BS_TMP/leases.samples")
