@@ -87,7 +87,7 @@ struct app {
 	struct bs_ev_ring *events;
 	struct bs_ctl_env ctl_env;
 	struct bs_config *reload_cfg; /* parsed by the reload command, for app_reload */
-	int warm_tfd; /* steps cache warming while armed (cache_kick) */
+	int warm_tfd;		      /* steps cache warming while armed (cache_kick) */
 	bool pid_written;
 };
 

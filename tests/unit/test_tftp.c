@@ -1226,7 +1226,7 @@ static void test_events(void)
 		uint64_t bytes;
 		uint16_t status;
 	} want[] = {
-	    {BS_EV_TFTP_START, 0, 0},	       {BS_EV_TFTP_PROGRESS, 12800, 0},
+	    {BS_EV_TFTP_START, 0, 0},	     {BS_EV_TFTP_PROGRESS, 12800, 0},
 	    {BS_EV_TFTP_PROGRESS, 25600, 0}, {BS_EV_TFTP_PROGRESS, 38400, 0},
 	    {BS_EV_TFTP_DONE, 51200, 0},     {BS_EV_TFTP_ERROR, 0, TFTP_ERR_NOTFOUND},
 	};
