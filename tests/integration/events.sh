@@ -15,8 +15,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/netns.sh"
 bs_init events
 bs_require udhcpc tftp perfdhcp /usr/bin/python3
-CTL=${BOOTSTORMCTL:-$(dirname "$BS_SERVER")/bootstormctl}
-[ -x "$CTL" ] || bs_fail "bootstormctl not found at $CTL (set BOOTSTORMCTL)"
 
 bs_ns SRV srv
 bs_ns CLI cli
@@ -42,18 +40,15 @@ control-socket=$sock
 CONF
 bs_start_server "$SRV" "$conf"
 bs_wait_udp "$SRV" 67
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
-[ -S "$sock" ] || bs_fail "no control socket at $sock"
-ctl() { timeout 20 "$CTL" -s "$sock" "$@"; }
-stat_of() { ctl --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"][sys.argv[1]])' "$1"; }
+bs_ctl_wait "$sock"
 
 mac=$(ip netns exec "$CLI" cat /sys/class/net/c0/address)
 
 # --- subscribers: one filtered (--json), one human, one that never reads --
-"$CTL" -s "$sock" events --json --mac "$mac" >"$BS_TMP/ev.json" 2>"$BS_TMP/ev.err" &
+"$BS_CTL" -s "$sock" events --json --mac "$mac" >"$BS_TMP/ev.json" 2>"$BS_TMP/ev.err" &
 sub_json=$!
 BS_PIDS+=("$sub_json")
-"$CTL" -s "$sock" events >"$BS_TMP/ev.txt" 2>&1 &
+"$BS_CTL" -s "$sock" events >"$BS_TMP/ev.txt" 2>&1 &
 sub_txt=$!
 BS_PIDS+=("$sub_txt")
 /usr/bin/python3 - "$sock" "$BS_TMP/drain" >"$BS_TMP/stuck.log" 2>&1 <<'PY' &
@@ -77,9 +72,9 @@ PY
 stuck=$!
 BS_PIDS+=("$stuck")
 for _ in $(seq 50); do
-  [ "$(stat_of ctl_subscribers)" = 3 ] && break; sleep 0.1
+  [ "$(bs_ctl_stat ctl_subscribers)" = 3 ] && break; sleep 0.1
 done
-bs_check "three subscribers registered" test "$(stat_of ctl_subscribers)" = 3
+bs_check "three subscribers registered" test "$(bs_ctl_stat ctl_subscribers)" = 3
 
 # --- one client's boot: DHCP, then TFTP from its leased address ---------
 bs_udhcpc "$CLI" c0 "$BS_TMP/lease1" || bs_fail "udhcpc got no lease"
@@ -126,19 +121,19 @@ bs_log "perfdhcp with a stuck subscriber: $acks ACKs"
 bs_check "DHCP answered under load with a stuck subscriber (ACKs: ${acks:-none})" \
   test "${acks:-0}" -gt 1000
 kill -0 "$stuck" 2>/dev/null || bs_fail "the stuck subscriber's process ended early"
-lost=$(stat_of ctl_events_lost)
+lost=$(bs_ctl_stat ctl_events_lost)
 bs_check "events the stuck subscriber could not take are counted ($lost)" test "$lost" -gt 0
 ip netns exec "$CLI" ip addr flush dev c0
 ip netns exec "$CLI" ip addr add "$ip/24" dev c0
 timeout 30 ip netns exec "$CLI" tftp -m binary 10.231.147.1 -c get pxelinux.0 "$BS_TMP/got2.0" ||
   bs_fail "tftp failed while a subscriber is stuck"
 bs_check "TFTP still serves with a stuck subscriber" cmp -s "$root/pxelinux.0" "$BS_TMP/got2.0"
-bs_check "status still answers" ctl status
+bs_check "status still answers" bs_ctl status
 kill -0 "$sub_json" 2>/dev/null || bs_fail "the --json subscriber ended ($(cat "$BS_TMP/ev.err"))"
 # the stuck one reads at last: what it missed is announced, not hidden
 touch "$BS_TMP/drain"
 bs_wait_log "$BS_TMP/stuck.log" '"event":"lost"' 10 || true
-lost=$(stat_of ctl_events_lost) # the server's count: all subscribers' losses
+lost=$(bs_ctl_stat ctl_events_lost) # the server's count: all subscribers' losses
 /usr/bin/python3 - "$BS_TMP/stuck.log" "$lost" <<'PY' || bs_fail "the slow subscriber's lost line"
 import json, sys
 lines = open(sys.argv[1], "rb").read().split(b"\n")

@@ -21,8 +21,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/netns.sh"
 bs_init reload_load
 bs_require perfdhcp /usr/bin/python3
-CTL=${BOOTSTORMCTL:-$(dirname "$BS_SERVER")/bootstormctl}
-[ -x "$CTL" ] || bs_fail "bootstormctl not found at $CTL (set BOOTSTORMCTL)"
 
 RATE=${BS_RELOAD_RATE:-500}
 CLIENTS=${BS_RELOAD_CLIENTS:-400}
@@ -61,15 +59,12 @@ put_conf() {
 put_conf a
 bs_start_server "$SRV" "$conf"
 bs_wait_udp "$SRV" 67
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
-[ -S "$sock" ] || bs_fail "no control socket at $sock"
-ctl() { timeout 10 "$CTL" -s "$sock" "$@"; }
-stat_of() { ctl --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"][sys.argv[1]])' "$1"; }
-leases_now() { ctl --json status | grep -o '"leases":[0-9]*' | cut -d: -f2; }
+bs_ctl_wait "$sock"
+leases_now() { bs_ctl --json status | grep -o '"leases":[0-9]*' | cut -d: -f2; }
 
 # snap NAME: the server's counters and the client's kernel UDP counters
 snap() {
-  ctl --json stats >"$BS_TMP/$1.stats"
+  bs_ctl --json stats >"$BS_TMP/$1.stats"
   ip netns exec "$CLI" cat /proc/net/snmp >"$BS_TMP/$1.snmp"
   ip netns exec "$SRV" cat /proc/net/snmp >"$BS_TMP/$1.srv.snmp"
   ip netns exec "$SRV" ip -s -j link show s0 >"$BS_TMP/$1.link"
@@ -147,10 +142,10 @@ read -r b_dsent b_odrop b_rsent b_arecv b_adrop <<<"$(run_perf quiet)"
 bs_log "quiet: DISCOVER $b_dsent, REQUEST $b_rsent, ACK $b_arecv, drops $b_odrop + $b_adrop"
 leases0=$(leases_now)
 bs_check "leases after the quiet run ($leases0)" test "${leases0:-0}" -gt 0
-reloads0=$(stat_of worker_reloads)
+reloads0=$(bs_ctl_stat worker_reloads)
 
 # --- the run with reloads ---------------------------------------------------
-"$CTL" -s "$sock" events --json --types dhcp-ack >"$BS_TMP/acks.json" 2>"$BS_TMP/acks.err" &
+"$BS_CTL" -s "$sock" events --json --types dhcp-ack >"$BS_TMP/acks.json" 2>"$BS_TMP/acks.err" &
 BS_PIDS+=("$!")
 reload_loop() {
   local i=0 ok=0 bad=0 hup=0 v=a out n
@@ -159,7 +154,7 @@ reload_loop() {
     i=$((i + 1))
     if [ $((i % 10)) = 5 ]; then
       put_conf bad
-      if out=$(ctl --json reload 2>&1); then
+      if out=$(bs_ctl --json reload 2>&1); then
         echo "a config with an error was accepted: $out" >>"$BS_TMP/reload.err"
       elif ! grep -q "server.conf\",\"line\":$BADLINE," <<<"$out"; then
         echo "the refusal does not name server.conf:$BADLINE: $out" >>"$BS_TMP/reload.err"
@@ -171,7 +166,7 @@ reload_loop() {
       put_conf "$v"
       if [ $((i % 7)) = 0 ]; then
         kill -HUP "$BS_SERVER_PID" && hup=$((hup + 1))
-      elif out=$(ctl reload 2>&1); then
+      elif out=$(bs_ctl reload 2>&1); then
         ok=$((ok + 1))
       else
         echo "reload failed: $out" >>"$BS_TMP/reload.err"
@@ -225,9 +220,9 @@ bs_check "the lease count never shrank ($n samples, min ${min:-none} >= $leases0
   test "${min:-0}" -ge "$leases0"
 bs_check "server never stopped (pid $BS_SERVER_PID)" kill -0 "$BS_SERVER_PID"
 bs_check "it is still the same server" \
-  test "$(ctl --json status | grep -o '"pid":[0-9]*' | cut -d: -f2)" = "$BS_SERVER_PID"
+  test "$(bs_ctl --json status | grep -o '"pid":[0-9]*' | cut -d: -f2)" = "$BS_SERVER_PID"
 
-reloads=$(($(stat_of worker_reloads) - reloads0))
+reloads=$(($(bs_ctl_stat worker_reloads) - reloads0))
 # SIGHUPs that arrive while one is pending merge into one: at least one of
 # them, at most all, besides every control reload.
 bs_check "worker_reloads counts the reloads ($reloads: $ok + 1..$hup)" \
@@ -248,14 +243,14 @@ bs_log "ok: the ACKs' boot file switched with the reloads"
 
 # --- a config with an error, quietly: kept, and the reply says where -------
 put_conf b
-ctl reload >/dev/null || bs_fail "reload of a valid config failed"
+bs_ctl reload >/dev/null || bs_fail "reload of a valid config failed"
 put_conf bad
-if out=$(ctl reload 2>&1); then bs_fail "a config with an error was accepted: $out"; fi
+if out=$(bs_ctl reload 2>&1); then bs_fail "a config with an error was accepted: $out"; fi
 echo "$out" >&2
 bs_check "the refusal names the file and line" grep -q "server.conf:$BADLINE: error" <<<"$out"
 bs_check "and says the running configuration is kept" grep -q "running one is kept" <<<"$out"
 : >"$BS_TMP/acks2.json"
-"$CTL" -s "$sock" events --json --types dhcp-ack >"$BS_TMP/acks2.json" 2>&1 &
+"$BS_CTL" -s "$sock" events --json --types dhcp-ack >"$BS_TMP/acks2.json" 2>&1 &
 BS_PIDS+=("$!")
 sleep 0.3
 timeout 30 ip netns exec "$CLI" perfdhcp -4 -l c0 -r 50 -R 10 -p 2 >/dev/null 2>&1 || true
