@@ -3,7 +3,8 @@
 #   * a udhcpc lease + a TFTP download give, for that client's MAC and in
 #     this order: dhcp-discover, dhcp-offer (with the boot file),
 #     dhcp-request, dhcp-ack, tftp-start (file, size), tftp-done (all
-#     bytes); both in --json and in bootstormctl's human lines
+#     bytes), then http-done for an HTTP GET (200, all bytes) and a 404;
+#     both in --json and in bootstormctl's human lines
 #   * a subscriber that never reads does not stop the service: under a
 #     perfdhcp load, DHCP and TFTP still answer, the server counts events
 #     it could not deliver (ctl_events_lost > 0), and the reading
@@ -14,7 +15,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/netns.sh"
 bs_init events
-bs_require udhcpc tftp perfdhcp /usr/bin/python3
+bs_require udhcpc tftp curl perfdhcp /usr/bin/python3
 
 bs_ns SRV srv
 bs_ns CLI cli
@@ -35,6 +36,7 @@ dhcp-leasefile=$BS_TMP/leases
 dhcp-boot=pxelinux.0
 enable-tftp
 tftp-root=$root
+http-port=8080
 pid-file=$BS_TMP/server.pid
 control-socket=$sock
 CONF
@@ -83,8 +85,11 @@ ip netns exec "$CLI" ip addr add "$ip/24" dev c0
 timeout 30 ip netns exec "$CLI" tftp -m binary 10.231.147.1 -c get pxelinux.0 "$BS_TMP/got.0" ||
   bs_fail "tftp download failed"
 cmp -s "$root/pxelinux.0" "$BS_TMP/got.0" || bs_fail "tftp download differs"
-bs_log "client $mac got $ip and pxelinux.0"
-bs_wait_log "$BS_TMP/ev.json" '"tftp-done"' 10 || bs_fail "no tftp-done event ($(cat "$BS_TMP/ev.json" "$BS_TMP/ev.err"))"
+ip netns exec "$CLI" curl -sS --max-time 20 -o "$BS_TMP/got.http" http://10.231.147.1:8080/pxelinux.0 ||
+  bs_fail "HTTP download failed"
+ip netns exec "$CLI" curl -s --max-time 20 -o /dev/null http://10.231.147.1:8080/missing.efi || true
+bs_log "client $mac got $ip and pxelinux.0 (TFTP and HTTP)"
+bs_wait_log "$BS_TMP/ev.json" '"status":404' 10 || bs_fail "no http-done 404 event ($(cat "$BS_TMP/ev.json" "$BS_TMP/ev.err"))"
 cat "$BS_TMP/ev.json" >&2
 /usr/bin/python3 - "$BS_TMP/ev.json" "$mac" "$ip" <<'PY' || bs_fail "event sequence for $mac"
 import json, sys
@@ -92,7 +97,8 @@ evs = [json.loads(l) for l in open(sys.argv[1])]
 mac, ip = sys.argv[2], sys.argv[3]
 assert all(e["mac"] == mac for e in evs), "filter let another MAC through"
 names = [e["event"] for e in evs]
-want = ["dhcp-discover", "dhcp-offer", "dhcp-request", "dhcp-ack", "tftp-start", "tftp-done"]
+want = ["dhcp-discover", "dhcp-offer", "dhcp-request", "dhcp-ack", "tftp-start", "tftp-done",
+        "http-done"]
 pos = [names.index(w) for w in want]
 assert pos == sorted(pos), ("order", names)
 by = {e["event"]: e for e in evs}
@@ -101,10 +107,14 @@ assert by["dhcp-ack"]["ip"] == ip and by["dhcp-ack"]["file"] == "pxelinux.0", by
 assert by["tftp-start"]["file"] == "pxelinux.0" and by["tftp-start"]["total"] == 300000, by["tftp-start"]
 d = by["tftp-done"]
 assert d["ip"] == ip and d["bytes"] == d["total"] == 300000, d
+h = [e for e in evs if e["event"] == "http-done"]
+assert len(h) == 2, h
+assert h[0]["file"].endswith("pxelinux.0") and h[0]["status"] == 200 and h[0]["bytes"] == 300000, h
+assert h[1]["file"].endswith("missing.efi") and h[1]["status"] == 404, h
 ts = [e["time_ms"] for e in evs]
 assert ts == sorted(ts), "time goes backwards"
 PY
-bs_log "ok: discover, offer, request, ack, tftp-start, tftp-done for $mac, in order"
+bs_log "ok: discover, offer, request, ack, tftp-start, tftp-done, http-done for $mac, in order"
 bs_wait_log "$BS_TMP/ev.txt" "tftp-done" 5 || true
 bs_check "human lines: the ACK with the client's MAC and IP" \
   grep -qE "$mac +${ip//./\\.} +dhcp-ack +pxelinux\.0" "$BS_TMP/ev.txt"
