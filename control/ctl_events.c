@@ -44,13 +44,10 @@ void ctl_stream_free(struct ctl_stream *s)
 	free(s);
 }
 
-/* The oldest unread record of all rings; records a ring lapped count lost
-   (of any type: the filter cannot know). */
-static bool merged_next(struct ctl_stream *s, const struct bs_ctl_env *env, struct bs_event *ev,
-			uint64_t *lost)
+/* Read ahead one record per ring; records a ring lapped count lost (of
+   any type: the filter cannot know). */
+static void fill(struct ctl_stream *s, const struct bs_ctl_env *env, uint64_t *lost)
 {
-	int best = -1;
-
 	for (unsigned i = 0; i < s->nrings; i++) {
 		uint64_t missed = 0;
 
@@ -58,9 +55,17 @@ static bool merged_next(struct ctl_stream *s, const struct bs_ctl_env *env, stru
 			s->has[i] = bs_ev_read(env->ev_rings[i], &s->cur[i], &s->next[i], &missed);
 		s->lost += missed;
 		*lost += missed;
+	}
+}
+
+/* The oldest record read ahead, across rings. */
+static bool take(struct ctl_stream *s, struct bs_event *ev)
+{
+	int best = -1;
+
+	for (unsigned i = 0; i < s->nrings; i++)
 		if (s->has[i] && (best < 0 || s->next[i].mono_ms < s->next[best].mono_ms))
 			best = (int)i;
-	}
 	if (best < 0)
 		return false;
 	*ev = s->next[best];
@@ -140,6 +145,7 @@ int ctl_stream_next(struct ctl_stream *s, const struct bs_ctl_env *env, const st
 
 	for (;;) {
 		bs_jw_reset(w);
+		fill(s, env, lost); /* first, so that a gap is reported before what follows it */
 		if (s->lost && room >= CTL_EV_LINE_MAX) {
 			bs_jw_obj(w);
 			bs_jw_kstr(w, "event", "lost");
@@ -148,7 +154,7 @@ int ctl_stream_next(struct ctl_stream *s, const struct bs_ctl_env *env, const st
 			s->lost = 0;
 			return 1;
 		}
-		if (!merged_next(s, env, &ev, lost))
+		if (!take(s, &ev))
 			return 0;
 		fill_mac(env, &ev, clk->wall);
 		if (!wanted(s, &ev))
