@@ -40,7 +40,7 @@ enum bs_ev_type {
 };
 
 #define BS_EV_F_PROXY	1 /* DHCP: a proxyDHCP range */
-#define BS_EV_F_BOOTSRV 2 /* DHCP: the PXE boot server (port 4011 or its REQUEST) */
+#define BS_EV_F_BOOTSRV 2 /* DHCP: to or from the PXE boot server port 4011 */
 
 #define BS_EV_FILE_LEN	      80 /* file/path bytes kept (longer ones are cut) */
 #define BS_EV_ARCH_NONE	      0xffff
