@@ -409,14 +409,10 @@ void bs_ctl_tick(void *arg, uint64_t now_ms)
 		if (!k)
 			continue;
 		pending = k->outlen > k->outoff;
-		if (k->stream) {
-			/* A quiet stream is normal; only a stuck one is dead. */
-			if (pending && now_ms - k->last_ms > CTL_SUB_STALL_MS)
-				client_free(c, k);
-			continue;
-		}
-		if ((pending && now_ms - k->last_ms > CTL_STALL_MS) ||
-		    (!pending && now_ms - k->last_ms > CTL_IDLE_MS)) {
+		/* A quiet events stream is normal; only a stuck one is dead. */
+		if (k->stream ? pending && now_ms - k->last_ms > CTL_SUB_STALL_MS
+			      : (pending && now_ms - k->last_ms > CTL_STALL_MS) ||
+				    (!pending && now_ms - k->last_ms > CTL_IDLE_MS)) {
 			if (pending && bs_ratelimit_ok(&c->rl, now_ms, 5))
 				bs_logf(c->log, LOG_NOTICE,
 					"control socket: client pid %d does not read its "
