@@ -41,6 +41,7 @@ static void usage(FILE *f)
 		"  cache warm [--wait] PATH..  pin files and read them into memory\n"
 		"  cache status                cached files: size, resident, pinned, warming\n"
 		"  cache unpin PATH|'*'        drop a pin (the file may then be evicted)\n"
+		"  events [--mac M] [--types T] client events as they happen, until Ctrl-C\n"
 		"options:\n"
 		"  -s, --socket PATH   control socket (default %s)\n"
 		"  -j, --json          print the server's JSON response as is\n",
@@ -61,12 +62,11 @@ static int die(const char *fmt, ...)
 	return 2;
 }
 
-/* Send req + '\n', read one line into *resp (NUL-terminated). 0 or exit code. */
-static int exchange(const char *path, const char *req, size_t reqlen, char **resp, size_t *rlen)
+/* Connect and send req + '\n': *fd, or an exit code (message printed). */
+static int connect_send(const char *path, const char *req, size_t reqlen, int *fdp)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	size_t cap = 65536, len = 0, off = 0;
-	char *buf;
+	size_t off = 0;
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -77,6 +77,8 @@ static int exchange(const char *path, const char *req, size_t reqlen, char **res
 		fprintf(stderr,
 			"bootstormctl: %s: %s (is bootstorm running? -s names the socket)\n", path,
 			strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return 2;
 	}
 	while (off < reqlen + 1) {
@@ -92,6 +94,19 @@ static int exchange(const char *path, const char *req, size_t reqlen, char **res
 		}
 		off += (size_t)w;
 	}
+	*fdp = fd;
+	return 0;
+}
+
+/* Send req + '\n', read one line into *resp (NUL-terminated). 0 or exit code. */
+static int exchange(const char *path, const char *req, size_t reqlen, char **resp, size_t *rlen)
+{
+	size_t cap = 65536, len = 0;
+	char *buf;
+	int fd = -1, rc = connect_send(path, req, reqlen, &fd);
+
+	if (rc)
+		return rc;
 	buf = malloc(cap);
 	if (!buf) {
 		close(fd);
@@ -434,8 +449,125 @@ out:
 	return rc;
 }
 
+/* ---- events: a stream of lines until the server or Ctrl-C ends it ---- */
+
+static void print_event(const struct bs_json *e)
+{
+	const char *ev = str(e, "event");
+	time_t t = (time_t)(num(e, "time_ms") / 1000);
+	struct tm tm;
+	char ts[16];
+
+	if (strcmp(ev, "lost") == 0) {
+		printf("-- %lld events lost (this client could not keep up) --\n",
+		       (long long)num(e, "count"));
+		return;
+	}
+	strftime(ts, sizeof(ts), "%H:%M:%S", localtime_r(&t, &tm));
+	printf("%s.%03lld  ", ts, (long long)(num(e, "time_ms") % 1000));
+	put_clean(*str(e, "mac") ? str(e, "mac") : "-", 17);
+	putchar(' ');
+	put_clean(*str(e, "ip") ? str(e, "ip") : "-", 15);
+	putchar(' ');
+	put_clean(ev, 14);
+	putchar(' ');
+	put_clean(str(e, "file"), 0);
+	if (bs_json_get(e, "total") && strncmp(ev, "tftp-", 5) == 0) {
+		int64_t b = num(e, "bytes"), tot = num(e, "total");
+
+		printf("  %lld/%lld bytes (%lld%%)", (long long)b, (long long)tot,
+		       (long long)(tot ? b * 100 / tot : 100));
+	} else if (bs_json_get(e, "bytes")) {
+		printf("  %lld bytes", (long long)num(e, "bytes"));
+	}
+	if (bs_json_get(e, "status"))
+		printf("  status %lld", (long long)num(e, "status"));
+	if (bs_json_get(e, "arch"))
+		printf("  arch %lld", (long long)num(e, "arch"));
+	if (flag(e, "proxy"))
+		printf("  proxy");
+	if (flag(e, "bootsrv"))
+		printf("  boot-server");
+	putchar('\n');
+}
+
+/* The first line answers the request; every further one is an event. */
+static int events_line(const char *line, size_t len, bool raw, bool first)
+{
+	static const struct bs_json_limits lim = {
+	    .max_len = BS_CTL_MAX_LINE, .max_depth = 4, .max_nodes = 256};
+	struct bs_json_doc *doc = NULL;
+	const struct bs_json *r, *ok;
+	char err[200];
+	int rc = 0;
+
+	if (bs_json_parse(line, len, &lim, &doc, err, sizeof(err)) < 0)
+		return die("bad line from the server: %s", err);
+	r = bs_json_root(doc);
+	ok = bs_json_get(r, "ok");
+	if (first && (!ok || ok->type != BS_JSON_TRUE)) {
+		fprintf(stderr, "bootstormctl: %s\n",
+			*str(r, "error") ? str(r, "error") : "the server answered with an error");
+		rc = 1;
+	} else if (raw && !first) {
+		fwrite(line, 1, len, stdout);
+		putchar('\n');
+	} else if (!first) {
+		print_event(r);
+	}
+	bs_json_free(doc);
+	return rc;
+}
+
+static int events_main(const char *sock, bool raw, const char *mac, const char *types)
+{
+	struct bs_jw w;
+	char *buf = malloc(BS_CTL_MAX_LINE + 1);
+	size_t len = 0;
+	bool first = true;
+	int fd = -1, rc;
+
+	if (!buf)
+		return die("%s", "out of memory");
+	setvbuf(stdout, NULL, _IOLBF, 0); /* each event as it comes, also into a pipe */
+	bs_jw_init(&w, BS_CTL_MAX_LINE);
+	bs_jw_obj(&w);
+	bs_jw_kstr(&w, "cmd", "events");
+	if (mac)
+		bs_jw_kstr(&w, "mac", mac);
+	if (types)
+		bs_jw_kstr(&w, "types", types);
+	bs_jw_obj_end(&w);
+	rc = w.failed ? die("%s", "request too long") : connect_send(sock, w.p, w.len, &fd);
+	bs_jw_free(&w);
+	while (!rc) {
+		ssize_t n = recv(fd, buf + len, BS_CTL_MAX_LINE - len, 0);
+		char *nl;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = die("%s", n ? strerror(errno) : "the server closed the stream");
+			break;
+		}
+		len += (size_t)n;
+		while (!rc && (nl = memchr(buf, '\n', len))) {
+			rc = events_line(buf, (size_t)(nl - buf), raw, first);
+			first = false;
+			len -= (size_t)(nl + 1 - buf);
+			memmove(buf, nl + 1, len);
+		}
+		if (len == BS_CTL_MAX_LINE)
+			rc = die("%s", "line too long from the server");
+	}
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return rc;
+}
+
 struct cli_opts {
-	const char *sock, *mac, *ip;
+	const char *sock, *mac, *ip, *types;
 	bool json;
 };
 
@@ -447,9 +579,13 @@ struct cli_opts {
 static int parse_opts(int argc, char **argv, struct cli_opts *o, bool help)
 {
 	static const struct option opts[] = {
-	    {"socket", required_argument, NULL, 's'}, {"json", no_argument, NULL, 'j'},
-	    {"mac", required_argument, NULL, 'm'},    {"ip", required_argument, NULL, 'i'},
-	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
+	    {"socket", required_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"mac", required_argument, NULL, 'm'},
+	    {"ip", required_argument, NULL, 'i'},
+	    {"types", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -466,6 +602,9 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o, bool help)
 			break;
 		case 'i':
 			o->ip = optarg;
+			break;
+		case 't':
+			o->types = optarg;
 			break;
 		case 'h':
 			if (help) {
@@ -504,9 +643,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cmd = argv[optind++];
-	/* leases takes its filters after the command word too */
-	if (strcmp(cmd, "leases") == 0 && (rc = parse_opts(argc, argv, &o, false)) >= 0)
+	/* leases and events take their filters after the command word too */
+	if ((strcmp(cmd, "leases") == 0 || strcmp(cmd, "events") == 0) &&
+	    (rc = parse_opts(argc, argv, &o, false)) >= 0)
 		return rc;
+	if (strcmp(cmd, "events") == 0) {
+		if (optind < argc) {
+			usage(stderr);
+			return 2;
+		}
+		return events_main(o.sock, o.json, o.mac, o.types);
+	}
 	sock = o.sock;
 	mac = o.mac;
 	ip = o.ip;

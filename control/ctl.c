@@ -5,6 +5,7 @@
  * ctl_cmds.c (bs_ctl_handle).
  */
 #include "ctl.h"
+#include "ctl_events.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -14,6 +15,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -21,6 +23,12 @@
 #define CTL_STALL_MS	  5000	       /* pending output, no progress: disconnect */
 #define CTL_IDLE_MS	  60000	       /* nothing pending, no request: disconnect */
 #define CTL_REQS_PER_WAKE 64	       /* then let the loop run */
+/* Event subscribers: their buffer, how often the rings are read, how long
+   one may make no progress at all before it counts as dead (a slow one
+   only loses events). */
+#define CTL_SUB_BUF	 (256u << 10)
+#define CTL_SUB_PUMP_NS	 50000000
+#define CTL_SUB_STALL_MS 60000
 
 /* ---- server ------------------------------------------------------------ */
 
@@ -34,7 +42,9 @@ struct ctl_client {
 	bool reading;	 /* EPOLLIN registered */
 	char *out;
 	size_t outlen, outoff;
-	uint64_t last_ms; /* last request or write progress */
+	uint64_t last_ms;	   /* last request or write progress */
+	struct bs_ctl_sub sub;	   /* peer.sub points here */
+	struct ctl_stream *stream; /* events subscriber: no more requests */
 };
 
 struct bs_ctl {
@@ -48,6 +58,9 @@ struct bs_ctl {
 	struct ctl_client *clients[BS_CTL_MAX_CLIENTS];
 	struct bs_ratelimit rl;
 	int prio; /* of set-up failures: LOG_ERR, or LOG_WARNING when optional */
+	int tfd;  /* event pump timer, armed while there are subscribers */
+	unsigned nstreams;
+	uint64_t ev_sent, ev_lost;
 };
 
 int bs_ctl_fd(const struct bs_ctl *c)
@@ -61,6 +74,10 @@ static void client_free(struct bs_ctl *c, struct ctl_client *k)
 		if (c->clients[i] == k)
 			c->clients[i] = NULL;
 	close(k->fd); /* also leaves the epoll set */
+	if (k->stream) {
+		ctl_stream_free(k->stream);
+		c->nstreams--;
+	}
 	free(k->in);
 	free(k->out);
 	free(k);
@@ -70,7 +87,7 @@ static void client_events(struct bs_ctl *c, struct ctl_client *k)
 {
 	struct epoll_event ev = {.data.ptr = k};
 
-	k->reading = !k->eof && k->outlen - k->outoff <= CTL_OUT_SOFT;
+	k->reading = !k->eof && (k->stream || k->outlen - k->outoff <= CTL_OUT_SOFT);
 	ev.events = (k->reading ? EPOLLIN : 0) | (k->outlen > k->outoff ? EPOLLOUT : 0);
 	epoll_ctl(c->epfd, EPOLL_CTL_MOD, k->fd, &ev);
 }
@@ -95,7 +112,7 @@ static int client_flush(struct bs_ctl *c, struct ctl_client *k, uint64_t ms)
 	}
 	if (k->outoff == k->outlen) {
 		k->outoff = k->outlen = 0;
-		if (k->eof) {
+		if (k->eof && !k->stream) {
 			client_free(c, k);
 			return -1;
 		}
@@ -126,12 +143,18 @@ static int client_queue(struct bs_ctl *c, struct ctl_client *k, const char *s, s
 	return 0;
 }
 
+static void stream_start(struct bs_ctl *c, struct ctl_client *k);
+
 static int client_request(struct bs_ctl *c, struct ctl_client *k, const char *line, size_t len)
 {
 	if (len && line[len - 1] == '\r')
 		len--;
 	bs_ctl_handle(c->env, &k->peer, line, len, time(NULL), c->log, &c->jw);
-	return client_queue(c, k, c->jw.p ? c->jw.p : "{}", c->jw.p ? c->jw.len : 2);
+	if (client_queue(c, k, c->jw.p ? c->jw.p : "{}", c->jw.p ? c->jw.len : 2) < 0)
+		return -1;
+	if (k->sub.on && !k->stream)
+		stream_start(c, k);
+	return 0;
 }
 
 static int client_error(struct bs_ctl *c, struct ctl_client *k, const char *msg)
@@ -149,7 +172,7 @@ static int client_lines(struct bs_ctl *c, struct ctl_client *k, int *budget)
 {
 	size_t start = 0;
 
-	while (*budget > 0 && k->outlen - k->outoff <= CTL_OUT_SOFT) {
+	while (*budget > 0 && k->outlen - k->outoff <= CTL_OUT_SOFT && !k->stream) {
 		char *nl = memchr(k->in + start, '\n', k->inlen - start);
 		size_t len;
 
@@ -163,6 +186,8 @@ static int client_lines(struct bs_ctl *c, struct ctl_client *k, int *budget)
 		start += len + 1;
 		(*budget)--;
 	}
+	if (k->stream)
+		start = k->inlen; /* a subscriber's further input is ignored */
 	memmove(k->in, k->in + start, k->inlen - start);
 	k->inlen -= start;
 	if (k->inlen > BS_CTL_MAX_LINE && !memchr(k->in, '\n', k->inlen)) {
@@ -180,7 +205,7 @@ static void client_read(struct bs_ctl *c, struct ctl_client *k, uint64_t ms)
 {
 	int budget = CTL_REQS_PER_WAKE;
 
-	while (budget > 0 && k->reading && k->outlen - k->outoff <= CTL_OUT_SOFT &&
+	while (budget > 0 && k->reading && (k->stream || k->outlen - k->outoff <= CTL_OUT_SOFT) &&
 	       k->inlen <= BS_CTL_MAX_LINE) {
 		ssize_t n =
 		    recv(k->fd, k->in + k->inlen, BS_CTL_MAX_LINE + 1 - k->inlen, MSG_DONTWAIT);
@@ -249,6 +274,7 @@ static void ctl_accept(struct bs_ctl *c, uint64_t ms)
 		}
 		k->fd = fd;
 		k->peer.uid = (uid_t)-1;
+		k->peer.sub = &k->sub;
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) == 0) {
 			k->peer.uid = cr.uid;
 			k->peer.pid = cr.pid;
@@ -266,6 +292,73 @@ static void ctl_accept(struct bs_ctl *c, uint64_t ms)
 	}
 }
 
+/* ---- events subscribers (ctl_events.c) -------------------------------- */
+
+static void pump_arm(struct bs_ctl *c, bool on)
+{
+	struct itimerspec it = {.it_interval.tv_nsec = on ? CTL_SUB_PUMP_NS : 0,
+				.it_value.tv_nsec = on ? CTL_SUB_PUMP_NS : 0};
+
+	timerfd_settime(c->tfd, 0, &it, NULL);
+}
+
+static void stream_start(struct bs_ctl *c, struct ctl_client *k)
+{
+	k->stream = ctl_stream_new(c->env, &k->sub);
+	if (!k->stream)
+		return; /* the next events request tries again */
+	if (c->nstreams++ == 0)
+		pump_arm(c, true);
+}
+
+/* Move what the rings hold into the subscriber's bounded buffer. */
+static void stream_pump(struct bs_ctl *c, struct ctl_client *k, const struct ctl_clock *clk,
+			uint64_t now_ms)
+{
+	for (;;) {
+		size_t pending = k->outlen - k->outoff;
+		size_t room = pending < CTL_SUB_BUF ? CTL_SUB_BUF - pending : 0;
+
+		if (ctl_stream_next(k->stream, c->env, clk, room, &c->jw, &c->ev_lost) <= 0)
+			break;
+		if (client_queue(c, k, c->jw.p, c->jw.len) < 0)
+			return;
+		c->ev_sent++;
+	}
+	if (client_flush(c, k, now_ms) == 0)
+		client_events(c, k);
+}
+
+static void stream_pump_all(struct bs_ctl *c, uint64_t now_ms)
+{
+	struct timespec ts;
+	struct ctl_clock clk = {.mono_ms = now_ms};
+	uint64_t n;
+
+	if (read(c->tfd, &n, sizeof(n)) < 0 && c->nstreams)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	clk.wall = ts.tv_sec;
+	clk.wall_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	for (int i = 0; i < BS_CTL_MAX_CLIENTS; i++)
+		if (c->clients[i] && c->clients[i]->stream)
+			stream_pump(c, c->clients[i], &clk, now_ms);
+	if (!c->nstreams)
+		pump_arm(c, false);
+}
+
+void bs_ctl_stats_foreach(const struct bs_ctl *c, bs_stat_fn fn, void *arg)
+{
+	uint64_t emitted = 0;
+
+	for (unsigned i = 0; i < c->env->nev_rings; i++)
+		emitted += bs_ev_head(c->env->ev_rings[i]);
+	fn(arg, "ctl_events_sent", c->ev_sent);
+	fn(arg, "ctl_events_lost", c->ev_lost);
+	fn(arg, "ctl_subscribers", c->nstreams);
+	fn(arg, "events_emitted", emitted);
+}
+
 void bs_ctl_ready(void *arg, uint64_t now_ms)
 {
 	struct bs_ctl *c = arg;
@@ -277,6 +370,10 @@ void bs_ctl_ready(void *arg, uint64_t now_ms)
 
 		if (!k) {
 			ctl_accept(c, now_ms);
+			continue;
+		}
+		if ((void *)k == (void *)&c->tfd) {
+			stream_pump_all(c, now_ms);
 			continue;
 		}
 		/* Freed by an earlier event of this round? */
@@ -312,8 +409,10 @@ void bs_ctl_tick(void *arg, uint64_t now_ms)
 		if (!k)
 			continue;
 		pending = k->outlen > k->outoff;
-		if ((pending && now_ms - k->last_ms > CTL_STALL_MS) ||
-		    (!pending && now_ms - k->last_ms > CTL_IDLE_MS)) {
+		/* A quiet events stream is normal; only a stuck one is dead. */
+		if (k->stream ? pending && now_ms - k->last_ms > CTL_SUB_STALL_MS
+			      : (pending && now_ms - k->last_ms > CTL_STALL_MS) ||
+				    (!pending && now_ms - k->last_ms > CTL_IDLE_MS)) {
 			if (pending && bs_ratelimit_ok(&c->rl, now_ms, 5))
 				bs_logf(c->log, LOG_NOTICE,
 					"control socket: client pid %d does not read its "
@@ -415,7 +514,7 @@ int bs_ctl_open(const char *path, const char *group, bool required, const struct
 	*out = NULL;
 	if (!c)
 		return -ENOMEM;
-	c->lfd = c->epfd = -1;
+	c->lfd = c->epfd = c->tfd = -1;
 	c->env = env;
 	c->log = log;
 	c->prio = required ? LOG_ERR : LOG_WARNING;
@@ -424,7 +523,10 @@ int bs_ctl_open(const char *path, const char *group, bool required, const struct
 	if (err < 0)
 		goto fail;
 	c->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (c->epfd < 0 || epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->lfd, &ev) < 0) {
+	c->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (c->epfd < 0 || c->tfd < 0 || epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->lfd, &ev) < 0 ||
+	    epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->tfd,
+		      &(struct epoll_event){.events = EPOLLIN, .data.ptr = &c->tfd}) < 0) {
 		err = -errno;
 		bs_logf(log, LOG_ERR, "control socket: epoll: %s", strerror(errno));
 		goto fail;
@@ -449,6 +551,8 @@ void bs_ctl_close(struct bs_ctl *c)
 		close(c->lfd);
 	if (c->epfd >= 0)
 		close(c->epfd);
+	if (c->tfd >= 0)
+		close(c->tfd);
 	/* Only our own file: a newer server may have replaced it. */
 	if (c->path[0] && lstat(c->path, &st) == 0 && st.st_dev == c->dev && st.st_ino == c->ino)
 		unlink(c->path);

@@ -31,6 +31,7 @@
 
 struct bs_config;
 struct lease_table;
+struct bs_ev_ring;
 struct bs_cache_file_status;
 typedef void (*bs_cache_status_fn)(void *arg, const struct bs_cache_file_status *s);
 
@@ -46,8 +47,10 @@ struct bs_ctl_env {
 	void *arg;		       /* for the hooks below */
 	/* Make lease changes durable (the worker's sync path). */
 	int (*sync_leases)(void *arg, time_t now);
-	/* Re-read the configuration file, as SIGHUP does. */
-	void (*reload)(void *arg);
+	/* Apply cfg, as SIGHUP does: the reload command parsed and checked
+	   it (so what it answers is what is applied, even if the file
+	   changes meanwhile); the hook owns cfg from now on. */
+	void (*reload)(void *arg, struct bs_config *cfg);
 	/* Every counter (bs_worker_stats_all and friends). */
 	void (*stats)(void *arg, bs_stat_fn fn, void *fn_arg);
 	/* The image cache (tftp-root's; NULL hooks: none): cache-warm pins and
@@ -58,12 +61,29 @@ struct bs_ctl_env {
 	int (*cache_unpin)(void *arg, const char *path);
 	void (*cache_status)(void *arg, bs_cache_status_fn fn, void *fn_arg, bs_stat_fn sfn,
 			     void *sfn_arg);
+	/* Client event rings (dataplane/util/events.h), one per producer
+	   (worker): the events command streams them. At most
+	   BS_CTL_MAX_RINGS; none: events answers that there are none. */
+	struct bs_ev_ring *const *ev_rings;
+	unsigned nev_rings;
 };
 
-/* Who sent a request (SO_PEERCRED). */
+#define BS_CTL_MAX_RINGS 64
+
+/* What the events command asks for: its filters. */
+struct bs_ctl_sub {
+	bool on; /* set by the command: stream from now on */
+	bool by_mac;
+	uint8_t mac[6];
+	uint32_t types; /* 1 << enum bs_ev_type; 0: every type */
+};
+
+/* Who sent a request (SO_PEERCRED), and (sub) where the events command
+   puts a subscription; NULL: this connection cannot stream. */
 struct bs_ctl_peer {
 	uid_t uid;
 	pid_t pid;
+	struct bs_ctl_sub *sub;
 };
 
 /*
@@ -92,6 +112,11 @@ int bs_ctl_fd(const struct bs_ctl *c);
 /* Loop hooks; arg is the struct bs_ctl. */
 void bs_ctl_ready(void *arg, uint64_t now_ms);
 void bs_ctl_tick(void *arg, uint64_t now_ms);
+
+/* ctl_events_sent, ctl_events_lost (not delivered to a subscriber: its
+   buffer was full or the ring lapped it), ctl_subscribers, events_emitted
+   (records the producers wrote). */
+void bs_ctl_stats_foreach(const struct bs_ctl *c, bs_stat_fn fn, void *arg);
 
 /* Close every client and remove the socket file if it is still ours. */
 void bs_ctl_close(struct bs_ctl *c);

@@ -17,6 +17,7 @@
 #include "cache.h"
 #include "config.h"
 #include "proto/lease.h"
+#include "util/events.h"
 
 #define CTL_MAX_MEMBERS 32
 
@@ -252,18 +253,18 @@ static void c_reload(const struct ctl_req *r, struct bs_jw *w)
 		ctl_error(w, "no configuration file: nothing to reload");
 		return;
 	}
-	/* Checked first so that the answer can say why nothing changed; the
-	   reload itself reads the file again. */
+	/* Parsed here so that the answer can say why nothing changed; the
+	   hook applies this very config (it does not read the file again). */
 	if (bs_config_from_file(e->conf_path, false, &cfg, &d) < 0 || !cfg) {
+		bs_config_free(cfg);
 		ctl_error(w, "the configuration has errors: the running one is kept");
 		put_diags(w, &d);
 		bs_diags_free(&d);
 		return;
 	}
-	bs_config_free(cfg);
 	bs_logf(r->log, LOG_INFO, "control: reload (uid %u, pid %d)", (unsigned)r->peer->uid,
 		(int)r->peer->pid);
-	e->reload(e->arg);
+	e->reload(e->arg, cfg);
 	bs_jw_kbool(w, "ok", true);
 	bs_jw_kstr(w, "config", e->conf_path);
 	put_diags(w, &d);
@@ -460,6 +461,32 @@ static void c_cache_unpin(const struct ctl_req *r, struct bs_jw *w)
 	bs_jw_kstr(w, "unpinned", path);
 }
 
+/* ---- events: the connection becomes a stream (ctl_events.c) ---- */
+
+static void c_events(const struct ctl_req *r, struct bs_jw *w)
+{
+	const char *mac = bs_json_get_str(r->root, "mac");
+	const char *types = bs_json_get_str(r->root, "types");
+	struct bs_ctl_sub f = {.on = true, .by_mac = mac != NULL};
+
+	if (mac && parse_mac(mac, f.mac) < 0) {
+		ctl_error(w, "mac: expected aa:bb:cc:dd:ee:ff");
+		return;
+	}
+	if (types && bs_ev_parse_types(types, &f.types) < 0) {
+		ctl_error(w, "types: expected a comma-separated list of dhcp, tftp, http or "
+			     "event names (dhcp-ack, tftp-done, ...)");
+		return;
+	}
+	if (!r->peer->sub || !r->env->nev_rings) {
+		ctl_error(w, "no event stream here");
+		return;
+	}
+	*r->peer->sub = f;
+	bs_jw_kbool(w, "ok", true);
+	bs_jw_kstr(w, "events", "subscribed");
+}
+
 struct ctl_cmd {
 	const char *name;
 	void (*fn)(const struct ctl_req *r, struct bs_jw *w);
@@ -479,6 +506,7 @@ static const struct ctl_cmd ctl_cmds[] = {
     {"cache-warm", c_cache_warm, {"paths", NULL}, "paths", "paths"},
     {"cache-status", c_cache_status, {NULL}, NULL},
     {"cache-unpin", c_cache_unpin, {"path", NULL}, "path"},
+    {"events", c_events, {"mac", "types", NULL}, NULL},
 };
 
 /* A flat object of scalars, "cmd" a known command, only its members. */
@@ -515,7 +543,7 @@ static const struct ctl_cmd *ctl_validate(const struct bs_json *root, char *err,
 	if (!cmd) {
 		snprintf(err, errlen,
 			 "unknown cmd \"%.64s\" (status, stats, leases, lease-release, reload, "
-			 "config-check, hosts, cache-warm, cache-status, cache-unpin)",
+			 "config-check, hosts, cache-warm, cache-status, cache-unpin, events)",
 			 name);
 		return NULL;
 	}

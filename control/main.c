@@ -32,11 +32,15 @@
 #include "cache.h"
 #include "http_server.h"
 #include "proto/ipxe_script.h"
+#include "util/events.h"
 
 #define BS_TFTP_WORKERS_MAX 16 /* = the worker cap (dataplane/worker.c) */
 
 #define EXIT_CONFIG  1
 #define EXIT_RUNTIME 2
+/* Client event records per worker (128 bytes each: 1 MiB): 50 ms of
+   pump interval at 160k events/s before a subscriber loses any. */
+#define APP_EVENT_RING 8192
 
 /* Where log lines go. Modules hold a pointer to app.log, so switching the
    sink after daemonizing is a field update here. */
@@ -82,8 +86,14 @@ struct app {
 	struct io_log io_log;
 	struct bs_worker *worker;
 	struct bs_ctl *ctl; /* control-socket */
+	/* Client events (util/events.h): a ring per producing thread, all of
+	   them in ctl_env.ev_rings. [0] is the main worker's (DHCP, HTTP,
+	   tftp[0]); [k] is the TFTP server of worker k. */
+	struct bs_ev_ring *events[BS_TFTP_WORKERS_MAX];
+	unsigned nevents;
 	struct bs_ctl_env ctl_env;
-	int warm_tfd; /* steps cache warming while armed (cache_kick) */
+	struct bs_config *reload_cfg; /* parsed by the reload command, for app_reload */
+	int warm_tfd;		      /* steps cache warming while armed (cache_kick) */
 	bool pid_written;
 };
 
@@ -230,21 +240,27 @@ static void app_reload(void *arg)
 {
 	struct app *a = arg;
 	struct bs_diags d = {0};
-	struct bs_config *ncfg = NULL;
+	struct bs_config *ncfg = a->reload_cfg;
+	uint64_t t0 = mono_ms();
 
+	a->reload_cfg = NULL;
 	if (!a->conf_path[0]) {
 		bs_logf(&a->log, LOG_NOTICE, "SIGHUP: no config file, nothing to reload");
 		return;
 	}
-	bs_logf(&a->log, LOG_INFO, "SIGHUP: reloading %s", a->conf_path);
-	if (bs_config_from_file(a->conf_path, false, &ncfg, &d) < 0 || !ncfg) {
+	if (!ncfg) { /* SIGHUP; the control command has parsed it already */
+		bs_logf(&a->log, LOG_INFO, "SIGHUP: reloading %s", a->conf_path);
+		if (bs_config_from_file(a->conf_path, false, &ncfg, &d) < 0 || !ncfg) {
+			log_diags(a, &d);
+			bs_logf(&a->log, LOG_ERR,
+				"reload failed: keeping the running configuration");
+			bs_diags_free(&d);
+			bs_config_free(ncfg);
+			return;
+		}
 		log_diags(a, &d);
-		bs_logf(&a->log, LOG_ERR, "reload failed: keeping the running configuration");
 		bs_diags_free(&d);
-		return;
 	}
-	log_diags(a, &d);
-	bs_diags_free(&d);
 	if ((ncfg->policy->nranges > 0) != (a->dhcp != NULL))
 		bs_logf(&a->log, LOG_WARNING, "reload: enabling or disabling DHCP needs a restart");
 	if (ncfg->tftp_enabled != a->cfg->tftp_enabled ||
@@ -273,8 +289,10 @@ static void app_reload(void *arg)
 	if (a->live != a->cfg)
 		bs_config_free(a->live);
 	a->live = ncfg;
-	bs_logf(&a->log, LOG_INFO, "reload done: %zu ranges, %zu hosts, %zu boot entries",
-		ncfg->policy->nranges, ncfg->policy->nhosts, ncfg->policy->nboots);
+	bs_logf(&a->log, LOG_INFO,
+		"reload done in %llu ms: %zu ranges, %zu hosts, %zu boot entries",
+		(unsigned long long)(mono_ms() - t0), ncfg->policy->nranges, ncfg->policy->nhosts,
+		ncfg->policy->nboots);
 }
 
 static void io_log_fn(void *arg, int prio, const char *msg)
@@ -534,6 +552,8 @@ static void app_stats(void *arg, bs_stat_fn fn, void *fnarg)
 	}
 	if (a->leases)
 		fn(fnarg, "leases", lease_count(a->leases));
+	if (a->ctl)
+		bs_ctl_stats_foreach(a->ctl, fn, fnarg);
 }
 
 /* GET /boot.ipxe: the client's tags are its dhcp-host entry's (+ known);
@@ -557,6 +577,19 @@ static size_t app_ipxe_script(void *arg, const uint8_t *mac, const char *host, s
 			   out, cap);
 }
 
+/* One more client-event ring, for the next producing thread. */
+static int add_event_ring(struct app *a)
+{
+	struct bs_ev_ring *r = bs_ev_ring_new(APP_EVENT_RING);
+
+	if (!r) {
+		bs_logf(&a->log, LOG_ERR, "event ring: out of memory");
+		return -ENOMEM;
+	}
+	a->events[a->nevents++] = r;
+	return 0;
+}
+
 /* HTTP boot server: http-root (default tftp-root) through the image
    cache, the TFTP server's own cache when both roots are the same. */
 static int open_http(struct app *a)
@@ -576,6 +609,7 @@ static int open_http(struct app *a)
 	    .metrics_port = cfg->metrics_port,
 	    .ipxe_script = app_ipxe_script,
 	    .ipxe_arg = a,
+	    .events = a->events[0],
 	};
 	int err;
 
@@ -616,6 +650,9 @@ static int open_all(struct app *a)
 	};
 	int err;
 
+	err = add_event_ring(a);
+	if (err < 0)
+		return err;
 	if (cfg->tftp_enabled) {
 		a->cache = bs_cache_new(cfg->tftp_root, &a->log);
 		if (!a->cache) {
@@ -637,6 +674,8 @@ static int open_all(struct app *a)
 		return -EINVAL;
 	}
 	ic.dhcp = a->dhcp != NULL;
+	if (a->dhcp)
+		dhcp_server_set_events(a->dhcp, a->events[0]);
 	err = open_io(a, &ic);
 	if (err < 0)
 		return err;
@@ -644,6 +683,11 @@ static int open_all(struct app *a)
 		err = open_tftp(a);
 		if (err < 0)
 			return err;
+		for (unsigned k = 0; k < a->ntftp; k++) {
+			if (k >= a->nevents && (err = add_event_ring(a)) < 0)
+				return err;
+			tftp_server_set_events(a->tftp[k], a->events[k]);
+		}
 	}
 	if (cfg->http_port) {
 		err = open_http(a);
@@ -715,12 +759,15 @@ static int ctl_sync(void *arg, time_t now)
 	return a->lf ? leasefile_sync(a->lf, a->leases, now) : 0;
 }
 
-static void ctl_reload(void *arg)
+static void ctl_reload(void *arg, struct bs_config *cfg)
 {
 	struct app *a = arg;
 
+	a->reload_cfg = cfg; /* app_reload applies it instead of reading the file again */
 	if (a->worker)
 		bs_worker_reload(a->worker);
+	bs_config_free(a->reload_cfg); /* not taken (no worker) */
+	a->reload_cfg = NULL;
 }
 
 /*
@@ -747,6 +794,8 @@ static int open_ctl(struct app *a)
 	    .sync_leases = ctl_sync,
 	    .reload = ctl_reload,
 	    .stats = app_stats,
+	    .ev_rings = a->events,
+	    .nev_rings = a->nevents,
 	};
 	if (a->cache) {
 		a->ctl_env.cache_warm = ctl_cache_warm;
@@ -785,6 +834,8 @@ static void close_all(struct app *a)
 		close(a->warm_tfd);
 	if (a->cache)
 		bs_cache_free(a->cache);
+	for (unsigned k = 0; k < a->nevents; k++)
+		free(a->events[k]); /* after everything that emits into them */
 	if (a->pid_written)
 		unlink(a->cfg->pid_file);
 	if (a->live && a->live != a->cfg)

@@ -51,6 +51,7 @@
 #include "cache.h"
 #include "proto/http.h"
 #include "proto/ipxe_script.h"
+#include "util/events.h"
 
 #define HTTP_IN_CAP	   (HTTP_HEADER_MAX + 1024) /* > the head limit: 431 fits */
 #define HTTP_HEAD_CAP	   1024
@@ -396,6 +397,23 @@ static void answer(struct bs_http *h, struct conn *c, const struct http_req *q)
 	}
 }
 
+/* The client event: a struct copy into the worker's ring. */
+static void ev_done(struct bs_http *h, const struct conn *c, uint64_t now)
+{
+	struct bs_event e = {.mono_ms = now,
+			     .bytes = c->body_len,
+			     .total = c->body_len,
+			     .ip = c->ip,
+			     .arch = BS_EV_ARCH_NONE,
+			     .status = (uint16_t)c->status,
+			     .type = BS_EV_HTTP_DONE};
+
+	if (!h->cfg.events || c->metrics_only)
+		return;
+	bs_ev_set_file(&e, c->path, strnlen(c->path, sizeof(c->path)));
+	bs_ev_emit(h->cfg.events, &e);
+}
+
 static void log_done(struct bs_http *h, struct conn *c)
 {
 	char ip[16];
@@ -485,6 +503,7 @@ static bool conn_write(struct bs_http *h, struct conn *c, uint64_t now)
 	free(c->dyn);
 	c->dyn = NULL;
 	log_done(h, c);
+	ev_done(h, c, now);
 	if (c->close_after)
 		return start_linger(h, c, now);
 	c->state = CS_READ;

@@ -48,6 +48,9 @@ struct bs_http_config {
 	size_t (*ipxe_script)(void *arg, const uint8_t *mac, const char *host, size_t host_len,
 			      char *out, size_t cap);
 	void *ipxe_arg;
+
+	/* Client events (util/events.h, http-done) go here; NULL: none. */
+	struct bs_ev_ring *events;
 };
 
 /* Listening socket bound and listening. NULL + errno (EADDRINUSE ...). */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../util/bytes.h"
+#include "../util/events.h"
 #include "dhcp_pxe.h"
 #include "dhcp_wire.h"
 #include "lease.h"
@@ -34,6 +35,7 @@ struct dhcp_server {
 	const struct bs_policy *pol;
 	struct lease_table *leases;
 	const struct bs_log *log;
+	struct bs_ev_ring *ev; /* the worker's event ring; NULL: none */
 	struct bs_ratelimit rl_bad, rl_info;
 
 	uint64_t rx[DHCP_MSGTYPE_MAX + 1], tx[DHCP_MSGTYPE_MAX + 1];
@@ -201,6 +203,44 @@ void dhcp_server_set_policy(struct dhcp_server *srv, const struct bs_policy *pol
 {
 	srv->pol = policy;
 	index_build(srv);
+}
+
+void dhcp_server_set_events(struct dhcp_server *srv, struct bs_ev_ring *ring)
+{
+	srv->ev = ring;
+}
+
+/* One event record: a struct copy into the ring, nothing formatted. */
+static void emit(const struct dhcp_server *srv, const struct dhcp_ctx *c, uint8_t type, uint32_t ip,
+		 const char *file)
+{
+	struct bs_event e = {.mono_ms = c->now_ms, .ip = ip, .type = type};
+
+	if (!srv->ev)
+		return;
+	e.arch = dhcp_opt_has(c->msg, DHO_CLIENT_ARCH) ? c->arch : BS_EV_ARCH_NONE;
+	e.flags = (c->range && c->range->proxy ? BS_EV_F_PROXY : 0) |
+		  (c->meta->dst_port == PXE_BOOT_SERVER_PORT ? BS_EV_F_BOOTSRV : 0);
+	memcpy(e.mac, c->msg->chaddr, 6);
+	if (file)
+		bs_ev_set_file(&e, file, strnlen(file, DHCP_FILE_LEN));
+	bs_ev_emit(srv->ev, &e);
+}
+
+/* What the client sent, as an event (server-to-client types are not). */
+static void emit_rx(const struct dhcp_server *srv, const struct dhcp_ctx *c)
+{
+	static const uint8_t ev_type[DHCP_MSGTYPE_MAX + 1] = {
+	    [DHCPDISCOVER] = BS_EV_DHCP_DISCOVER, [DHCPREQUEST] = BS_EV_DHCP_REQUEST,
+	    [DHCPDECLINE] = BS_EV_DHCP_DECLINE,	  [DHCPRELEASE] = BS_EV_DHCP_RELEASE,
+	    [DHCPINFORM] = BS_EV_DHCP_INFORM,
+	};
+	const struct dhcp_msg *m = c->msg;
+	uint32_t ip =
+	    dhcp_opt_has(m, DHO_REQUESTED_ADDR) ? dhcp_opt_ip(m, DHO_REQUESTED_ADDR) : m->ciaddr;
+
+	if (srv->ev && ev_type[m->msgtype])
+		emit(srv, c, ev_type[m->msgtype], ip, NULL);
 }
 
 void dhcp_stats_foreach(const struct dhcp_server *srv, bs_stat_fn fn, void *arg)
@@ -436,6 +476,11 @@ static enum dhcp_verdict send_reply(struct dhcp_server *srv, struct dhcp_ctx *c,
 	reply_addr(c, r, bootsrv, &to);
 	bs_tx_commit(tx, b, (size_t)n, &to);
 	srv->tx[r->type]++;
+	emit(srv, c,
+	     r->type == DHCPOFFER ? BS_EV_DHCP_OFFER
+	     : r->type == DHCPNAK ? BS_EV_DHCP_NAK
+				  : BS_EV_DHCP_ACK,
+	     r->yiaddr, (const char *)r->file);
 	if (srv->pol->log_dhcp)
 		log_reply(srv, c, r, bootsrv);
 	return DHCP_REPLIED;
@@ -864,6 +909,7 @@ enum dhcp_verdict dhcp_input(struct dhcp_server *srv, const struct bs_udp_meta *
 	if (srv->leases)
 		lease_expire(srv->leases, now, 4); /* reclaim a little each packet */
 	dhcp_classify(&c, iface_tags(srv, meta));
+	emit_rx(srv, &c);
 	v = dispatch(srv, &c, tx);
 	srv->verdicts[v]++;
 	return v;

@@ -57,6 +57,13 @@ void dhcp_server_free(struct dhcp_server *srv);
 void dhcp_server_set_policy(struct dhcp_server *srv, const struct bs_policy *policy);
 
 /*
+ * Client events (util/events.h) go to ring from now on: what the client
+ * sent, and each reply. NULL: none. The ring is the worker's (one producer).
+ */
+struct bs_ev_ring;
+void dhcp_server_set_events(struct dhcp_server *srv, struct bs_ev_ring *ring);
+
+/*
  * Handle one UDP payload received on port 67 or 4011 (meta->dst_port says
  * which). now: wall-clock seconds (lease expiry is wall-clock because leases
  * outlive the process); now_ms: a monotonic clock for rate limits.

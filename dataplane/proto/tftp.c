@@ -81,6 +81,7 @@ struct tftp_server {
 
 	struct tftp_xfer_table xt;
 	uint16_t next_port;
+	struct bs_ev_ring *ev; /* the worker's event ring; NULL: none */
 
 	uint64_t stats[ST_COUNT];
 };
@@ -127,6 +128,86 @@ static void xfer_free(struct tftp_server *srv, struct tftp_xfer *x)
 		srv->files.close(srv->files.arg, &x->file);
 	free(x->ascii);
 	tftp_xfer_release(&srv->xt, x);
+}
+
+/* ---- client events (util/events.h): struct copies, nothing formatted ---- */
+
+static uint64_t acked_bytes(const struct tftp_xfer *x)
+{
+	uint64_t b = (x->base - 1) * x->blksize;
+
+	return b < x->size ? b : x->size;
+}
+
+static void ev_put(struct tftp_server *srv, struct bs_event *e, uint32_t ip, const uint8_t *mac,
+		   uint64_t now_ms)
+{
+	e->mono_ms = now_ms;
+	e->ip = ip;
+	e->arch = BS_EV_ARCH_NONE;
+	memcpy(e->mac, mac, 6);
+	bs_ev_emit(srv->ev, e);
+}
+
+static void ev_xfer(struct tftp_server *srv, const struct tftp_xfer *x, uint8_t type,
+		    uint64_t bytes, uint16_t status, uint64_t now_ms)
+{
+	struct bs_event e = {.bytes = bytes, .total = x->size, .status = status, .type = type};
+
+	if (!srv->ev)
+		return;
+	memcpy(e.file, x->ev_file, sizeof(e.file));
+	ev_put(srv, &e, x->client_ip, x->ev_mac, now_ms);
+}
+
+/* A transfer that just started: remember what the events will name. */
+static void ev_start(struct tftp_server *srv, const struct bs_udp_meta *meta, uint16_t port,
+		     const char *path, size_t plen, uint64_t now_ms)
+{
+	struct tftp_xfer *x;
+	struct bs_event e;
+
+	if (!srv->ev || !(x = tftp_xfer_find(&srv->xt, meta->src_ip, meta->src_port, port, false)))
+		return;
+	bs_ev_set_file(&e, path, plen);
+	memcpy(x->ev_file, e.file, sizeof(x->ev_file));
+	memcpy(x->ev_mac, meta->src_mac, 6);
+	x->ev_ms = now_ms;
+	x->ev_bytes = 0;
+	ev_xfer(srv, x, BS_EV_TFTP_START, 0, 0, now_ms);
+}
+
+/* At most one progress event per second and per quarter of the file,
+   whichever is rarer: three for most files, none for small ones. */
+static void ev_progress(struct tftp_server *srv, struct tftp_xfer *x, uint64_t now_ms)
+{
+	uint64_t b;
+
+	if (!srv->ev || now_ms - x->ev_ms < 1000)
+		return;
+	b = acked_bytes(x);
+	if ((b - x->ev_bytes) * 4 < x->size || b >= x->size) /* all acked: done follows */
+		return;
+	x->ev_ms = now_ms;
+	x->ev_bytes = b;
+	ev_xfer(srv, x, BS_EV_TFTP_PROGRESS, b, 0, now_ms);
+}
+
+/* A request refused before any transfer existed. */
+static void ev_refused(struct tftp_server *srv, const struct bs_udp_meta *meta, uint16_t code,
+		       const char *path, size_t plen, uint64_t now_ms)
+{
+	struct bs_event e = {.status = code, .type = BS_EV_TFTP_ERROR};
+
+	if (!srv->ev)
+		return;
+	bs_ev_set_file(&e, path, plen);
+	ev_put(srv, &e, meta->src_ip, meta->src_mac, now_ms);
+}
+
+void tftp_server_set_events(struct tftp_server *srv, struct bs_ev_ring *ring)
+{
+	srv->ev = ring;
 }
 
 /* ---- sending ------------------------------------------------------------ */
@@ -303,12 +384,16 @@ static const char *check_name(const char *name, size_t nlen, char path[TFTP_NAME
 static void open_error(struct tftp_server *srv, struct bs_tx *tx, const struct bs_udp_meta *meta,
 		       uint16_t port, int err, const char *name, size_t nlen, uint64_t now_ms)
 {
+	uint16_t code = TFTP_ERR_ACCESS;
+	const char *msg = "access violation";
+
 	switch (err) {
 	case -ENOENT:
 	case -ENOTDIR:
 		srv->stats[ST_ERR_NOTFOUND]++;
-		send_error(srv, tx, meta, port, TFTP_ERR_NOTFOUND, "file not found");
-		return;
+		code = TFTP_ERR_NOTFOUND;
+		msg = "file not found";
+		break;
 	case -EACCES:
 	case -EPERM:
 	case -EXDEV:
@@ -318,16 +403,18 @@ static void open_error(struct tftp_server *srv, struct bs_tx *tx, const struct b
 		srv->stats[ST_REFUSED_PATH]++;
 		srv->stats[ST_ERR_ACCESS]++;
 		log_refused(srv, meta, name, nlen, "outside the root or not readable", now_ms);
-		send_error(srv, tx, meta, port, TFTP_ERR_ACCESS, "access violation");
-		return;
+		break;
 	case -EISDIR:
 		srv->stats[ST_ERR_ACCESS]++;
-		send_error(srv, tx, meta, port, TFTP_ERR_ACCESS, "not a regular file");
-		return;
+		msg = "not a regular file";
+		break;
 	default:
-		send_error(srv, tx, meta, port, TFTP_ERR_UNDEF, "cannot open file");
-		return;
+		code = TFTP_ERR_UNDEF;
+		msg = "cannot open file";
+		break;
 	}
+	ev_refused(srv, meta, code, name, nlen, now_ms);
+	send_error(srv, tx, meta, port, code, msg);
 }
 
 /*
@@ -398,6 +485,7 @@ static enum tftp_verdict on_rrq(struct tftp_server *srv, const struct bs_udp_met
 	struct tftp_file file;
 	struct tftp_rrq_opts o;
 	struct tftp_xfer *x;
+	enum tftp_verdict v;
 	bool netascii;
 	const char *why;
 	uint16_t port;
@@ -469,6 +557,7 @@ static enum tftp_verdict on_rrq(struct tftp_server *srv, const struct bs_udp_met
 		srv->stats[ST_REFUSED_PATH]++;
 		srv->stats[ST_ERR_ACCESS]++;
 		log_refused(srv, meta, name, nlen, why, now_ms);
+		ev_refused(srv, meta, TFTP_ERR_ACCESS, name, nlen, now_ms);
 		send_error(srv, tx, meta, port, TFTP_ERR_ACCESS, "access violation");
 		return TFTP_OK;
 	}
@@ -491,7 +580,9 @@ static enum tftp_verdict on_rrq(struct tftp_server *srv, const struct bs_udp_met
 			o.opts & TFTP_OPT_TIMEOUT ? " timeout" : "",
 			o.opts & TFTP_OPT_WINDOWSIZE ? " windowsize" : "");
 	}
-	return xfer_start(srv, meta, &file, &o, netascii, port, now_ms, tx);
+	v = xfer_start(srv, meta, &file, &o, netascii, port, now_ms, tx);
+	ev_start(srv, meta, port, path, plen, now_ms);
+	return v;
 
 malformed:
 	srv->stats[ST_MALFORMED]++;
@@ -531,10 +622,12 @@ static enum tftp_verdict on_ack(struct tftp_server *srv, struct tftp_xfer *x, ui
 		acked = last + d;
 		if (acked == x->nblocks) {
 			srv->stats[ST_DONE]++;
+			ev_xfer(srv, x, BS_EV_TFTP_DONE, x->size, 0, now_ms);
 			xfer_free(srv, x);
 			return TFTP_OK;
 		}
 		x->base = acked + 1;
+		ev_progress(srv, x, now_ms);
 		/* Partial ACK (RFC 7440): the client lost acked+1; go back. */
 		if (acked < x->next - 1)
 			x->next = x->base;
@@ -564,6 +657,8 @@ static void on_error(struct tftp_server *srv, struct tftp_xfer *x, const uint8_t
 		bs_logf(&srv->log, LOG_DEBUG, "tftp: %s:%u: client aborted at block %llu: %u %s",
 			ip, x->client_port, (unsigned long long)x->base, get_be16(p + 2), msg);
 	}
+	ev_xfer(srv, x, BS_EV_TFTP_ERROR, acked_bytes(x),
+		(uint16_t)(BS_EV_TFTP_CLIENT_ERR + (get_be16(p + 2) & 0xff)), now_ms);
 	xfer_free(srv, x);
 }
 
@@ -637,6 +732,7 @@ void tftp_tick(struct tftp_server *srv, uint64_t now_ms, struct bs_tx *tx)
 					x->client_port, (unsigned long long)x->base,
 					(unsigned long long)x->nblocks);
 			}
+			ev_xfer(srv, x, BS_EV_TFTP_TIMEOUT, acked_bytes(x), 0, now_ms);
 			xfer_free(srv, x);
 			continue;
 		}

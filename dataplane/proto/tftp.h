@@ -63,6 +63,11 @@ struct tftp_server *tftp_server_new(const struct tftp_config *cfg, const struct 
 				    const struct bs_log *log);
 void tftp_server_free(struct tftp_server *srv);
 
+/* Client events (util/events.h) go to ring from now on: transfer start,
+   progress, done, refused/aborted, timed out. NULL: none. */
+struct bs_ev_ring;
+void tftp_server_set_events(struct tftp_server *srv, struct bs_ev_ring *ring);
+
 /*
  * Refused requests (not found, access, bad mode, bad option, busy, WRQ) are
  * TFTP_OK: they were understood and answered with an ERROR packet.

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "tftp.h"
+#include "../util/events.h"
 
 enum tftp_xfer_state {
 	X_FREE = 0,
@@ -47,6 +48,12 @@ struct tftp_xfer {
 	/* Absolute block indexes: base = oldest unacknowledged, next = next
 	   to send, sent_max = highest ever sent (to tell retransmits). */
 	uint64_t nblocks, base, next, sent_max;
+
+	/* client events (tftp.c ev_*): the name, the client's MAC as the
+	   backend saw it, the last progress report */
+	char ev_file[BS_EV_FILE_LEN];
+	uint8_t ev_mac[6];
+	uint64_t ev_ms, ev_bytes;
 
 	/* the table's: set through tftp_xfer_arm() only */
 	uint64_t deadline;

@@ -49,13 +49,7 @@ timeout $((SECS + 60)) ip netns exec "$CLI" perfdhcp -4 -l c0 -r "$RATE" -R "$CL
   -p "$SECS" -W 2000000 >"$out" 2>&1 || true   # exit 3 = some drops; judged below
 sed -n '/Statistics/,$p' "$out" | sed -n '1,40p' >&2
 
-# parse "sent packets / received packets / drops" per exchange
-stat() { # EXCHANGE FIELD
-  awk -v ex="$1" -v f="$2" '
-    index($0, ex) { inx = 1; next }
-    inx && /^\*\*\*/ { inx = 0 }
-    inx && index($0, f ":") == 1 { sub(/^[^:]*: */, ""); print $1; exit }' "$out"
-}
+stat() { bs_perfdhcp_stat "$out" "$@"; } # EXCHANGE FIELD
 d_sent=$(stat DISCOVER-OFFER "sent packets")
 o_recv=$(stat DISCOVER-OFFER "received packets")
 r_sent=$(stat REQUEST-ACK "sent packets")

@@ -390,3 +390,28 @@ bs_kill9_during() {
   for _ in $(seq 20); do bs_xdp_attached "$ns" "$ifc" || break; sleep 0.1; done
   bs_check "no XDP program left after kill -9" bash -c "! ip -n $ns -d link show $ifc | grep -q prog/xdp"
 }
+
+# bs_perfdhcp_stat OUT EXCHANGE FIELD: one number from perfdhcp's report in
+# OUT, e.g. bs_perfdhcp_stat perf.out REQUEST-ACK drops ("" when absent).
+bs_perfdhcp_stat() {
+  awk -v ex="$2" -v f="$3" '
+    index($0, ex) { inx = 1; next }
+    inx && /^\*\*\*/ { inx = 0 }
+    inx && index($0, f ":") == 1 { sub(/^[^:]*: */, ""); print $1; exit }' "$1"
+}
+
+# bs_ctl_wait SOCK: wait until the server started last has its control
+# socket SOCK; then bs_ctl ARGS... runs bootstormctl on it (BOOTSTORMCTL,
+# else the one next to the server binary) and bs_ctl_stat NAME prints one
+# of its counters.
+bs_ctl_wait() {
+  BS_CTL_SOCK=$1
+  BS_CTL=${BOOTSTORMCTL:-$(dirname "$BS_SERVER")/bootstormctl}
+  [ -x "$BS_CTL" ] || bs_fail "bootstormctl not found at $BS_CTL (set BOOTSTORMCTL)"
+  for _ in $(seq 50); do [ -S "$1" ] && return 0; sleep 0.1; done
+  bs_fail "no control socket at $1"
+}
+bs_ctl() { timeout 20 "$BS_CTL" -s "$BS_CTL_SOCK" "$@"; }
+bs_ctl_stat() {
+  bs_ctl --json stats | python3 -c 'import json, sys; print(json.load(sys.stdin)["stats"][sys.argv[1]])' "$1"
+}

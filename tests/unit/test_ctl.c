@@ -18,8 +18,10 @@
 
 #include "control/config.h"
 #include "control/ctl.h"
+#include "control/ctl_events.h"
 #include "control/json.h"
 #include "proto/lease.h"
+#include "util/events.h"
 
 #define S(lit) lit, sizeof(lit) - 1
 
@@ -185,8 +187,10 @@ static int fake_sync(void *arg, time_t now)
 	return 0;
 }
 
-static void fake_reload(void *arg)
+static void fake_reload(void *arg, struct bs_config *cfg)
 {
+	CU_ASSERT_PTR_NOT_NULL(cfg);
+	bs_config_free(cfg);
 	(void)arg;
 	reloads++;
 }
@@ -514,6 +518,129 @@ static void test_server(void)
 	unlink(path);
 }
 
+/* ---- events stream (ctl_events.c) ---- */
+
+static void ev_put(struct bs_ev_ring *r, uint8_t type, uint8_t last_mac, uint64_t ms)
+{
+	struct bs_event e = {.mono_ms = ms,
+			     .ip = 0x0a000002u,
+			     .arch = BS_EV_ARCH_NONE,
+			     .type = type,
+			     .mac = {2, 0, 0, 0, 0, last_mac}};
+
+	bs_ev_set_file(&e, "boot.efi", 8);
+	bs_ev_emit(r, &e);
+}
+
+/* Every line the stream has now, with room bytes of buffer each time;
+   the events' names (or "lost:N") into out, comma-separated. */
+static int drain(struct ctl_stream *st, const struct bs_ctl_env *env, size_t room, char *out,
+		 size_t cap, uint64_t *lost)
+{
+	static const struct ctl_clock clk = {.mono_ms = 10000, .wall_ms = 1700000000000, .wall = 0};
+	struct bs_jw w;
+	int n = 0;
+
+	out[0] = '\0';
+	bs_jw_init(&w, 1 << 20);
+	while (ctl_stream_next(st, env, &clk, room, &w, lost) == 1) {
+		struct bs_json_doc *doc = NULL;
+		char err[100];
+		const struct bs_json *r;
+		size_t l = strlen(out);
+
+		CU_ASSERT_FATAL(bs_json_parse(w.p, w.len, &lim, &doc, err, sizeof(err)) == 0);
+		r = bs_json_root(doc);
+		if (strcmp(bs_json_get_str(r, "event"), "lost") == 0)
+			snprintf(out + l, cap - l, "%slost:%lld", l ? "," : "",
+				 (long long)bs_json_get(r, "count")->i);
+		else
+			snprintf(out + l, cap - l, "%s%s", l ? "," : "",
+				 bs_json_get_str(r, "event"));
+		bs_json_free(doc);
+		n++;
+	}
+	bs_jw_free(&w);
+	return n;
+}
+
+static void test_events_stream(void)
+{
+	struct bs_ev_ring *rings[2] = {bs_ev_ring_new(16), bs_ev_ring_new(16)};
+	struct bs_ctl_env env = {.ev_rings = rings, .nev_rings = 2};
+	struct bs_ctl_sub all = {.on = true}, one = {.on = true, .by_mac = true};
+	struct ctl_stream *st, *st1;
+	uint64_t lost = 0;
+	char out[512];
+
+	ev_put(rings[0], BS_EV_DHCP_DISCOVER, 1, 1); /* before subscribing: not seen */
+	st = ctl_stream_new(&env, &all);
+	memcpy(one.mac, (uint8_t[]){2, 0, 0, 0, 0, 7}, 6);
+	CU_ASSERT_EQUAL(bs_ev_parse_types("dhcp-ack,tftp", &one.types), 0);
+	st1 = ctl_stream_new(&env, &one);
+	/* two producers, merged by time */
+	ev_put(rings[0], BS_EV_DHCP_DISCOVER, 7, 100);
+	ev_put(rings[1], BS_EV_DHCP_OFFER, 7, 101);
+	ev_put(rings[0], BS_EV_DHCP_ACK, 7, 103);
+	ev_put(rings[1], BS_EV_DHCP_ACK, 8, 104);
+	ev_put(rings[1], BS_EV_TFTP_START, 7, 105);
+	CU_ASSERT_EQUAL(drain(st, &env, 1 << 20, out, sizeof(out), &lost), 5);
+	CU_ASSERT_STRING_EQUAL(out, "dhcp-discover,dhcp-offer,dhcp-ack,dhcp-ack,tftp-start");
+	/* the filtered one: its MAC, its types */
+	CU_ASSERT_EQUAL(drain(st1, &env, 1 << 20, out, sizeof(out), &lost), 2);
+	CU_ASSERT_STRING_EQUAL(out, "dhcp-ack,tftp-start");
+	CU_ASSERT_EQUAL(lost, 0);
+	/* a full buffer: dropped and counted, then said first */
+	for (int i = 0; i < 5; i++)
+		ev_put(rings[0], BS_EV_TFTP_PROGRESS, 7, 200 + i);
+	CU_ASSERT_EQUAL(drain(st, &env, 100, out, sizeof(out), &lost), 0);
+	CU_ASSERT_EQUAL(lost, 5);
+	ev_put(rings[0], BS_EV_TFTP_DONE, 7, 300);
+	CU_ASSERT_EQUAL(drain(st, &env, 1 << 20, out, sizeof(out), &lost), 2);
+	CU_ASSERT_STRING_EQUAL(out, "lost:5,tftp-done");
+	/* the ring lapped the reader: the gap is said before what follows it */
+	for (int i = 0; i < 40; i++)
+		ev_put(rings[1], BS_EV_TFTP_PROGRESS, 7, 400 + i);
+	lost = 0;
+	CU_ASSERT_EQUAL(drain(st, &env, 1 << 20, out, sizeof(out), &lost), 17);
+	CU_ASSERT(strncmp(out, "lost:24,tftp-progress", 21) == 0);
+	CU_ASSERT_EQUAL(lost, 24);
+	ctl_stream_free(st);
+	ctl_stream_free(st1);
+	free(rings[0]);
+	free(rings[1]);
+}
+
+/* the command: filters checked, only where a stream can start */
+static void test_events_cmd(void)
+{
+	struct bs_ev_ring *ring = bs_ev_ring_new(16);
+	struct bs_ctl_env env = {.ev_rings = &ring, .nev_rings = 1};
+	struct bs_ctl_sub sub = {0};
+	struct bs_ctl_peer root = {.uid = 0, .sub = &sub}, nostream = {.uid = 0};
+	struct bs_jw w;
+
+	bs_jw_init(&w, 1 << 16);
+	bs_ctl_handle(&env, &nostream, S("{\"cmd\":\"events\"}"), 0, NULL, &w);
+	CU_ASSERT_PTR_NOT_NULL(strstr(w.p, "\"ok\":false"));
+	bs_ctl_handle(&env, &root, S("{\"cmd\":\"events\",\"mac\":\"02:00:00:00:00\"}"), 0, NULL,
+		      &w);
+	CU_ASSERT_PTR_NOT_NULL(strstr(w.p, "mac: expected"));
+	bs_ctl_handle(&env, &root, S("{\"cmd\":\"events\",\"types\":\"dhcp,nope\"}"), 0, NULL, &w);
+	CU_ASSERT_PTR_NOT_NULL(strstr(w.p, "types: expected"));
+	CU_ASSERT_FALSE(sub.on);
+	bs_ctl_handle(&env, &root,
+		      S("{\"cmd\":\"events\",\"mac\":\"02:00:00:00:00:07\",\"types\":\"tftp\"}"), 0,
+		      NULL, &w);
+	CU_ASSERT_STRING_EQUAL(w.p, "{\"ok\":true,\"events\":\"subscribed\"}");
+	CU_ASSERT_TRUE(sub.on && sub.by_mac && sub.mac[5] == 7);
+	CU_ASSERT_EQUAL(sub.types, (1u << BS_EV_TFTP_START) | (1u << BS_EV_TFTP_PROGRESS) |
+				       (1u << BS_EV_TFTP_DONE) | (1u << BS_EV_TFTP_ERROR) |
+				       (1u << BS_EV_TFTP_TIMEOUT));
+	bs_jw_free(&w);
+	free(ring);
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -523,6 +650,8 @@ int main(void)
 	    {"json writer", test_writer},
 	    {"dispatch table", test_dispatch_table},
 	    {"server", test_server},
+	    {"events stream", test_events_stream},
+	    {"events command", test_events_cmd},
 	    {NULL, NULL},
 	};
 	int rc;

@@ -11,6 +11,7 @@
 #include "proto/lease.h"
 #include "unit.h"
 #include "util/bytes.h"
+#include "util/events.h"
 
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 #define NET(d)		IP4(10, 0, 0, d)
@@ -1355,6 +1356,66 @@ static void test_reload(void)
 	free(p2);
 }
 
+/* Client events: what the client sent and each reply, with its MAC, the
+   address, the boot file, arch (only when sent) and the proxy flag. */
+static void test_events(void)
+{
+	static const struct {
+		bool proxy;
+		uint8_t types[4];
+		const char *file;
+		uint16_t arch;
+		uint8_t flags;
+	} cases[] = {
+	    {false,
+	     {BS_EV_DHCP_DISCOVER, BS_EV_DHCP_OFFER, BS_EV_DHCP_REQUEST, BS_EV_DHCP_ACK},
+	     "ipxe.efi",
+	     7,
+	     0},
+	    {true, {BS_EV_DHCP_DISCOVER, BS_EV_DHCP_OFFER}, "ipxe.efi", 7, BS_EV_F_PROXY},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct env *e = pxe_env(cases[i].proxy);
+		struct bs_ev_ring *ring = bs_ev_ring_new(16);
+		uint64_t cur = 0, missed = 0;
+		struct bs_event ev;
+		uint8_t mac[6];
+		struct req r;
+		size_t n = 0;
+
+		dhcp_server_set_events(e->srv, ring);
+		mac_of(5, mac);
+		pxe_req(&r, DHCPDISCOVER, 5, "PXEClient:Arch:00007:UNDI:003016", 7);
+		req_end(&r);
+		CU_ASSERT_EQUAL(env_send(e, &r, 1000), DHCP_REPLIED);
+		if (!cases[i].proxy) {
+			pxe_req(&r, DHCPREQUEST, 5, "PXEClient:Arch:00007:UNDI:003016", 7);
+			req_ip(&r, DHO_REQUESTED_ADDR, e->reply.yiaddr);
+			req_ip(&r, DHO_SERVER_ID, SERVER);
+			req_end(&r);
+			CU_ASSERT_EQUAL(env_send(e, &r, 1001), DHCP_REPLIED);
+		}
+		while (bs_ev_read(ring, &cur, &ev, &missed) == 1 && n < 4) {
+			bool reply = ev.type == BS_EV_DHCP_OFFER || ev.type == BS_EV_DHCP_ACK;
+
+			CU_ASSERT_EQUAL(ev.type, cases[i].types[n]);
+			CU_ASSERT_EQUAL(memcmp(ev.mac, mac, 6), 0);
+			CU_ASSERT_EQUAL(ev.arch, cases[i].arch);
+			CU_ASSERT_EQUAL(ev.flags, cases[i].flags);
+			/* the requested address is the offered one; proxy: none */
+			CU_ASSERT_EQUAL(ev.ip,
+					ev.type == BS_EV_DHCP_DISCOVER ? 0 : e->reply.yiaddr);
+			CU_ASSERT_STRING_EQUAL(ev.file, reply ? cases[i].file : "");
+			n++;
+		}
+		CU_ASSERT_EQUAL(n, cases[i].proxy ? 2u : 4u);
+		CU_ASSERT_EQUAL(missed, 0);
+		free(ring);
+		env_free(e);
+	}
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -1376,6 +1437,7 @@ int main(void)
 	    {"hostile input, all modes", test_hostile_modes},
 	    {"stats", test_stats},
 	    {"reload", test_reload},
+	    {"client events", test_events},
 	    {0},
 	};
 	return unit_run("dhcp", tests);

@@ -14,6 +14,7 @@
 #include "proto/tftp.h"
 #include "proto/tftp_wire.h"
 #include "util/bytes.h"
+#include "util/events.h"
 
 #define CLIENT_IP 0x0a000005u /* 10.0.0.5 */
 #define SERVER_IP 0x0a000001u /* 10.0.0.1 */
@@ -1240,6 +1241,60 @@ static void test_logging(void)
 	txcap_free(&cap);
 }
 
+/* Client events: start, progress at most every 1 s and 25 %, done; a
+   refused request names the file and the TFTP error. */
+static void test_events(void)
+{
+	struct tftp_config cfg = base_cfg();
+	struct tftp_server *srv;
+	struct bs_ev_ring *ring = bs_ev_ring_new(64);
+	uint8_t *data = pattern(512 * 100);
+	static const struct {
+		uint8_t type;
+		uint64_t bytes;
+		uint16_t status;
+	} want[] = {
+	    {BS_EV_TFTP_START, 0, 0},	     {BS_EV_TFTP_PROGRESS, 12800, 0},
+	    {BS_EV_TFTP_PROGRESS, 25600, 0}, {BS_EV_TFTP_PROGRESS, 38400, 0},
+	    {BS_EV_TFTP_DONE, 51200, 0},     {BS_EV_TFTP_ERROR, 0, TFTP_ERR_NOTFOUND},
+	};
+	struct txcap cap;
+	struct bs_event e;
+	uint64_t cur = 0, missed = 0;
+	uint16_t sport;
+	size_t n = 0;
+
+	fs_reset();
+	fs_add("boot.img", data, 512 * 100, 0);
+	srv = server(&cfg);
+	tftp_server_set_events(srv, ring);
+	txcap_init(&cap);
+	/* no options: 512-byte blocks, one at a time, an ACK every 100 ms */
+	send_rrq(srv, 2000, "boot.img", "octet", NULL, 0, 0, &cap);
+	CU_ASSERT_EQUAL_FATAL(cap.n, 1);
+	sport = cap.pkts[0].to.src_port;
+	for (uint16_t b = 1; b <= 101; b++)
+		send_ack(srv, 2000, sport, b, b * 100u, &cap);
+	send_rrq(srv, 2001, "missing.img", "octet", NULL, 0, 20000, &cap);
+	while (bs_ev_read(ring, &cur, &e, &missed) == 1) {
+		CU_ASSERT_FATAL(n < sizeof(want) / sizeof(want[0]));
+		CU_ASSERT_EQUAL(e.type, want[n].type);
+		CU_ASSERT_EQUAL(e.bytes, want[n].bytes);
+		CU_ASSERT_EQUAL(e.status, want[n].status);
+		CU_ASSERT_EQUAL(e.ip, CLIENT_IP);
+		CU_ASSERT_STRING_EQUAL(e.file, n < 5 ? "boot.img" : "missing.img");
+		if (n < 5)
+			CU_ASSERT_EQUAL(e.total, 51200);
+		n++;
+	}
+	CU_ASSERT_EQUAL(n, sizeof(want) / sizeof(want[0]));
+	CU_ASSERT_EQUAL(missed, 0);
+	txcap_free(&cap);
+	tftp_server_free(srv);
+	free(ring);
+	free(data);
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -1260,6 +1315,7 @@ int main(void)
 	    {"no port range: serve from 69", test_port69_mode},
 	    {"port stride: a worker's share of the range", test_port_stride},
 	    {"rate-limited, sanitised log lines", test_logging},
+	    {"client events", test_events},
 	    {NULL, NULL},
 	};
 
