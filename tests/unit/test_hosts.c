@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Host boot actions (proto/hostact.c): every transition of the state
+ * machine as a table (action x event -> action), the target checks, the
+ * final-file rule, the state file's word encoding and the snapshot lookup.
+ */
+#include "unit.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/hostact.h"
+
+/* Build an action from "key=value" words; fails the test on a bad word. */
+static struct hostact act(const char *const *kv)
+{
+	struct hostact a = {0};
+	char err[200];
+
+	for (; kv && *kv; kv++) {
+		char key[32];
+		const char *eq = strchr(*kv, '=');
+
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - *kv), *kv);
+		CHECK(*kv, hostact_set(&a, key, eq + 1, err, sizeof(err)) == 0);
+	}
+	return a;
+}
+
+#define A(...) act((const char *const[]){__VA_ARGS__, NULL})
+
+enum ev { EV_DELIVERED, EV_DONE };
+
+static void test_transitions(void)
+{
+	const struct {
+		const char *desc;
+		const char *const *kv;
+		enum ev ev;
+		const char *path; /* EV_DELIVERED */
+		bool changed;
+		int kind_after;
+	} t[] = {
+	    {"once: initrd delivered -> local",
+	     (const char *const[]){"action=install", "once=1", "kernel=vmlinuz",
+				   "initrd=initrd.img", NULL},
+	     EV_DELIVERED, "initrd.img", true, HOSTACT_LOCAL},
+	    {"once: kernel of a target with initrd is not final",
+	     (const char *const[]){"action=install", "once=1", "kernel=vmlinuz",
+				   "initrd=initrd.img", NULL},
+	     EV_DELIVERED, "vmlinuz", false, HOSTACT_INSTALL},
+	    {"once: kernel without initrd is final",
+	     (const char *const[]){"action=install", "once=1", "kernel=boot/vmlinuz", NULL},
+	     EV_DELIVERED, "/boot/vmlinuz", true, HOSTACT_LOCAL},
+	    {"once: boot file is final",
+	     (const char *const[]){"action=install", "once=1", "file=pxelinux.0", NULL},
+	     EV_DELIVERED, "pxelinux.0", true, HOSTACT_LOCAL},
+	    {"once: script is final",
+	     (const char *const[]){"action=install", "once=1", "script=http://10.0.0.1/i.ipxe",
+				   NULL},
+	     EV_DELIVERED, "/i.ipxe", true, HOSTACT_LOCAL},
+	    {"once: URL initrd matches its HTTP path",
+	     (const char *const[]){"action=install", "once=yes", "kernel=http://s:8080/k",
+				   "initrd=http://s:8080/d/initrd?x=1", NULL},
+	     EV_DELIVERED, "/d/initrd", true, HOSTACT_LOCAL},
+	    {"once: another file",
+	     (const char *const[]){"action=install", "once=1", "file=pxelinux.0", NULL},
+	     EV_DELIVERED, "ldlinux.c32", false, HOSTACT_INSTALL},
+	    {"once: a file whose name ends like the target",
+	     (const char *const[]){"action=install", "once=1", "file=pxelinux.0", NULL},
+	     EV_DELIVERED, "xpxelinux.0", false, HOSTACT_INSTALL},
+	    {"once: done report -> local",
+	     (const char *const[]){"action=install", "once=1", "kernel=k", NULL}, EV_DONE, NULL,
+	     true, HOSTACT_LOCAL},
+	    {"install (not once) stays after the final file",
+	     (const char *const[]){"action=install", "kernel=k", "initrd=i", NULL}, EV_DELIVERED,
+	     "i", false, HOSTACT_INSTALL},
+	    {"install (not once) stays after done",
+	     (const char *const[]){"action=install", "kernel=k", NULL}, EV_DONE, NULL, false,
+	     HOSTACT_INSTALL},
+	    {"local: delivery changes nothing", (const char *const[]){"action=local", NULL},
+	     EV_DELIVERED, "vmlinuz", false, HOSTACT_LOCAL},
+	    {"local: done changes nothing", (const char *const[]){"action=local", NULL}, EV_DONE,
+	     NULL, false, HOSTACT_LOCAL},
+	    {"ignore: delivery changes nothing", (const char *const[]){"action=ignore", NULL},
+	     EV_DELIVERED, "x", false, HOSTACT_IGNORE},
+	    {"ignore: done changes nothing", (const char *const[]){"action=ignore", NULL}, EV_DONE,
+	     NULL, false, HOSTACT_IGNORE},
+	    {"default: done changes nothing", (const char *const[]){"action=default", NULL},
+	     EV_DONE, NULL, false, HOSTACT_DEFAULT},
+	    {"default: delivery changes nothing", (const char *const[]){"action=default", NULL},
+	     EV_DELIVERED, "x", false, HOSTACT_DEFAULT},
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct hostact a = act(t[i].kv);
+		char err[200];
+		bool ch;
+
+		CHECK(t[i].desc, hostact_check(&a, err, sizeof(err)) == 0);
+		ch = t[i].ev == EV_DONE
+			 ? hostact_done(&a)
+			 : hostact_delivered(&a, t[i].path, t[i].path ? strlen(t[i].path) : 0);
+		CHECK(t[i].desc, ch == t[i].changed);
+		CHECK(t[i].desc, a.kind == t[i].kind_after);
+		/* a flip leaves a clean local action, valid on its own */
+		if (ch) {
+			CHECK(t[i].desc, !a.once && !a.kernel[0] && !a.initrd[0] && !a.file[0]);
+			CHECK(t[i].desc, hostact_check(&a, err, sizeof(err)) == 0);
+			/* and a second event does nothing more */
+			CHECK(t[i].desc, !hostact_done(&a));
+		}
+	}
+}
+
+static void test_bad_input(void)
+{
+	static const struct {
+		const char *desc, *key, *val;
+		int rc;
+	} t[] = {
+	    {"unknown action", "action", "reinstall", -EINVAL},
+	    {"empty action", "action", "", -EINVAL},
+	    {"unknown key", "initramfs", "x", -ENOENT},
+	    {"once garbage", "once", "maybe", -EINVAL},
+	    {"path with space", "kernel", "a b", -EINVAL},
+	    {"path with ..", "initrd", "../etc/shadow", -EINVAL},
+	    {"path with control char", "file", "a\tb", -EINVAL},
+	    {"path with non-ASCII", "file", "caf\xc3\xa9", -EINVAL},
+	    {"cmdline with newline", "cmdline", "quiet\nboot", -EINVAL},
+	    {"cmdline with spaces and ..", "cmdline", "root=/dev/sda1 a=..", 0},
+	};
+	char longp[HOSTACT_PATH_MAX + 1];
+	char err[200];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct hostact a = {0};
+
+		err[0] = '\0';
+		CHECK(t[i].desc, hostact_set(&a, t[i].key, t[i].val, err, sizeof(err)) == t[i].rc);
+		CHECK(t[i].desc, t[i].rc == 0 || err[0]);
+	}
+	memset(longp, 'a', sizeof(longp) - 1);
+	longp[sizeof(longp) - 1] = '\0';
+	{
+		struct hostact a = {0};
+
+		CHECK("path too long",
+		      hostact_set(&a, "kernel", longp, err, sizeof(err)) == -EINVAL);
+		longp[HOSTACT_PATH_MAX - 1] = '\0';
+		CHECK("longest path", hostact_set(&a, "kernel", longp, err, sizeof(err)) == 0);
+		CHECK("NULL value", hostact_set(&a, "kernel", NULL, err, sizeof(err)) == -EINVAL);
+	}
+}
+
+static void test_check(void)
+{
+	const struct {
+		const char *desc;
+		const char *const *kv;
+		bool ok;
+	} t[] = {
+	    {"install without target", (const char *const[]){"action=install", NULL}, false},
+	    {"install with two targets",
+	     (const char *const[]){"action=install", "file=a", "kernel=b", NULL}, false},
+	    {"install file + script",
+	     (const char *const[]){"action=install", "file=a", "script=b", NULL}, false},
+	    {"initrd without kernel",
+	     (const char *const[]){"action=install", "file=a", "initrd=b", NULL}, false},
+	    {"cmdline without kernel",
+	     (const char *const[]){"action=install", "script=a", "cmdline=b", NULL}, false},
+	    {"local with target", (const char *const[]){"action=local", "kernel=a", NULL}, false},
+	    {"local once", (const char *const[]){"action=local", "once=1", NULL}, false},
+	    {"ignore with target", (const char *const[]){"action=ignore", "file=a", NULL}, false},
+	    {"default once", (const char *const[]){"once=1", NULL}, false},
+	    {"install kernel only", (const char *const[]){"action=install", "kernel=k", NULL},
+	     true},
+	    {"install kernel+initrd+cmdline once",
+	     (const char *const[]){"action=install", "kernel=k", "initrd=i", "cmdline=a b",
+				   "once=1", NULL},
+	     true},
+	    {"install file", (const char *const[]){"action=install", "file=f", NULL}, true},
+	    {"local", (const char *const[]){"action=local", NULL}, true},
+	    {"ignore", (const char *const[]){"action=ignore", NULL}, true},
+	    {"default", (const char *const[]){"action=default", NULL}, true},
+	};
+	char err[200];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct hostact a = act(t[i].kv);
+
+		err[0] = '\0';
+		CHECK(t[i].desc, (hostact_check(&a, err, sizeof(err)) == 0) == t[i].ok);
+		CHECK(t[i].desc, t[i].ok || err[0]);
+	}
+	{
+		struct hostact a = {.kind = HOSTACT_KIND_COUNT};
+
+		CHECK("kind out of range", hostact_check(&a, err, sizeof(err)) == -EINVAL);
+	}
+	CHECK("kind name out of range", strcmp(hostact_kind_name(99), "?") == 0);
+	CHECK("kind parse NULL", hostact_kind_parse(NULL) == -1);
+}
+
+static void test_final(void)
+{
+	struct hostact a = A("action=install", "kernel=k", "initrd=i");
+	struct hostact b = A("action=install", "kernel=k");
+	struct hostact c = A("action=install", "file=f");
+	struct hostact d = A("action=install", "script=s");
+
+	CHECK("initrd", strcmp(hostact_final(&a), "i") == 0);
+	CHECK("kernel", strcmp(hostact_final(&b), "k") == 0);
+	CHECK("file", strcmp(hostact_final(&c), "f") == 0);
+	CHECK("script", strcmp(hostact_final(&d), "s") == 0);
+	CHECK("URL without path", !hostact_path_is("http://host", "", 0));
+	CHECK("empty target", !hostact_path_is("", "", 0));
+	CHECK("leading slashes", hostact_path_is("//a/b", "/a/b", 4));
+	CHECK("query cut", hostact_path_is("a?mac=1", "a", 1));
+	CHECK("prefix is not the file", !hostact_path_is("abc", "ab", 2));
+}
+
+/* Every action survives format -> words -> hostact_set unchanged. */
+static void test_format_roundtrip(void)
+{
+	const struct hostact in[] = {
+	    A("action=install", "once=1", "kernel=http://10.0.0.1:8080/vmlinuz",
+	      "initrd=initrd.img", "cmdline=console=ttyS0,115200 quiet 100%"),
+	    A("action=local"),
+	    A("action=ignore"),
+	    A("action=install", "script=menu.ipxe"),
+	    A("action=default"),
+	};
+
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		char line[2048], err[200], *save = NULL;
+		struct hostact out = {0};
+		size_t n = hostact_format(&in[i], line, sizeof(line));
+
+		CHECK("format", n > 0 && n == strlen(line));
+		CHECK("format", strchr(line, '\n') == NULL);
+		for (char *w = strtok_r(line, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+			char *eq = strchr(w, '='), val[HOSTACT_CMDLINE_MAX];
+
+			CHECK(w, eq != NULL);
+			*eq = '\0';
+			CHECK(w, bs_kv_unescape(eq + 1, strlen(eq + 1), val, sizeof(val)) == 0);
+			CHECK(w, hostact_set(&out, w, val, err, sizeof(err)) == 0);
+		}
+		CHECK("roundtrip", memcmp(&in[i], &out, sizeof(out)) == 0);
+	}
+	{
+		char small[8];
+		struct hostact a = A("action=install", "kernel=vmlinuz");
+
+		CHECK("format too small", hostact_format(&a, small, sizeof(small)) == 0);
+		CHECK("format cap 0", hostact_format(&a, small, 0) == 0);
+	}
+}
+
+static void test_unescape_bad(void)
+{
+	static const struct {
+		const char *desc, *in;
+		int rc;
+	} t[] = {
+	    {"plain", "abc", 0},      {"escape", "a%20b", 0},	   {"truncated %", "a%2", -EINVAL},
+	    {"lone %", "%", -EINVAL}, {"bad hex", "%zz", -EINVAL}, {"escaped NUL", "%00", -EINVAL},
+	};
+	char out[16];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		CHECK(t[i].desc,
+		      bs_kv_unescape(t[i].in, strlen(t[i].in), out, sizeof(out)) == t[i].rc);
+	CHECK("too long", bs_kv_unescape("0123456789abcdef", 16, out, sizeof(out)) == -EINVAL);
+	CHECK("escape too small", bs_kv_escape("a b", out, 4) == 0);
+	CHECK("escape", bs_kv_escape("a b%", out, sizeof(out)) == 8 && !strcmp(out, "a%20b%25"));
+}
+
+static void test_snapshot_find(void)
+{
+	size_t n = 5;
+	struct bs_hostsnap *s = calloc(1, sizeof(*s) + n * sizeof(s->e[0]));
+	uint8_t mac[6] = {0x52, 0x54, 0, 0, 0, 0};
+
+	s->n = n;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(s->e[i].host.mac, mac, 6);
+		s->e[i].host.mac[5] = (uint8_t)(i * 2 + 1); /* 1 3 5 7 9 */
+		s->e[i].act.kind = HOSTACT_LOCAL;
+	}
+	for (int k = 0; k <= 10; k++) {
+		const struct bs_hostsnap_entry *e;
+
+		mac[5] = (uint8_t)k;
+		e = bs_hostsnap_find(s, mac);
+		CHECK("find", (e != NULL) == (k % 2 == 1));
+		CHECK("find right one", !e || e->host.mac[5] == k);
+	}
+	CHECK("NULL snapshot", bs_hostsnap_find(NULL, mac) == NULL);
+	free(s);
+}
+
+int main(void)
+{
+	static const struct unit_test tests[] = {
+	    {"transitions", test_transitions},
+	    {"bad input", test_bad_input},
+	    {"check", test_check},
+	    {"final file", test_final},
+	    {"format roundtrip", test_format_roundtrip},
+	    {"unescape", test_unescape_bad},
+	    {"snapshot find", test_snapshot_find},
+	    {NULL, NULL},
+	};
+
+	return unit_run("hosts", tests);
+}
