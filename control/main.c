@@ -21,6 +21,7 @@
 
 #include "control/config.h"
 #include "control/ctl.h"
+#include "control/hosts.h"
 #include "control/leasefile.h"
 #include "io/io.h"
 #include "proto/dhcp.h"
@@ -71,6 +72,7 @@ struct app {
 	struct lease_table *leases;
 	struct leasefile *lf;
 	struct dhcp_server *dhcp;
+	struct bs_hosts *hosts; /* the host registry (control/hosts.h) */
 	struct tftp_server *tftp;
 	struct bs_http *http;	     /* http-port */
 	struct bs_cache *http_cache; /* http-root's, when it is not tftp-root */
@@ -265,6 +267,8 @@ static void app_reload(void *arg)
 
 	if (a->dhcp)
 		dhcp_server_set_policy(a->dhcp, ncfg->policy);
+	if (a->hosts && bs_hosts_set_policy(a->hosts, ncfg->policy) < 0)
+		bs_logf(&a->log, LOG_ERR, "reload: hosts: out of memory");
 	/* The old policy is unreferenced only now that the swap is done. */
 	if (a->live != a->cfg)
 		bs_config_free(a->live);
@@ -371,6 +375,85 @@ static int open_dhcp(struct app *a)
 	return 0;
 }
 
+/* ---- the host registry (control/hosts.h) ---- */
+
+static void hosts_publish(void *arg, const struct bs_hostsnap *snap)
+{
+	struct app *a = arg;
+
+	if (a->dhcp)
+		dhcp_server_set_hosts(a->dhcp, snap);
+}
+
+/* Who a TFTP/HTTP client is: its lease, else a host reserving its address. */
+static bool ip_to_mac(struct app *a, uint32_t ip, uint8_t mac[6])
+{
+	const struct lease *l = a->leases ? lease_find_ip(a->leases, ip) : NULL;
+	const struct bs_hostsnap *s = bs_hosts_snapshot(a->hosts);
+
+	if (l) {
+		memcpy(mac, l->mac, 6);
+		return true;
+	}
+	for (size_t i = 0; s && i < s->n; i++)
+		if (s->e[i].host.ip == ip) {
+			memcpy(mac, s->e[i].host.mac, 6);
+			return true;
+		}
+	return false;
+}
+
+/* A file was delivered whole (TFTP, HTTP): maybe a once target is done. */
+static void hosts_delivered(void *arg, uint32_t ip, const char *path)
+{
+	struct app *a = arg;
+	uint8_t mac[6];
+
+	if (a->hosts && ip_to_mac(a, ip, mac))
+		bs_hosts_delivered(a->hosts, mac, path, strlen(path));
+}
+
+static int hosts_done(void *arg, uint32_t ip, const uint8_t *mac)
+{
+	struct app *a = arg;
+	uint8_t m[6];
+
+	if (!mac) {
+		if (!ip_to_mac(a, ip, m))
+			return -ENOENT;
+		mac = m;
+	}
+	return bs_hosts_done(a->hosts, mac);
+}
+
+/* host-state=, else "hosts" next to the lease file. */
+static int open_hosts(struct app *a)
+{
+	char path[PATH_MAX], err[600];
+	const char *ls = strrchr(a->cfg->lease_file, '/');
+	int rc;
+
+	if (a->cfg->host_state[0])
+		snprintf(path, sizeof(path), "%s", a->cfg->host_state);
+	else
+		snprintf(path, sizeof(path), "%.*shosts", ls ? (int)(ls - a->cfg->lease_file + 1) : 0,
+			 a->cfg->lease_file);
+	rc = make_parent_dirs(path);
+	if (rc < 0) {
+		bs_logf(&a->log, LOG_ERR, "host-state %s: cannot create its directory: %s", path,
+			strerror(-rc));
+		return rc;
+	}
+	rc = bs_hosts_open(path, a->cfg->policy, &a->log, &a->hosts, err, sizeof(err));
+	if (rc < 0) {
+		bs_logf(&a->log, LOG_ERR, "host-state: %s", err);
+		return rc;
+	}
+	bs_hosts_set_publish(a->hosts, hosts_publish, a);
+	bs_logf(&a->log, LOG_INFO, "%zu hosts (%s)", bs_hosts_snapshot(a->hosts)->n, path);
+	return 0;
+}
+
 static int open_tftp(struct app *a)
 {
 	struct tftp_config tc = a->cfg->tftp;
@@ -394,6 +477,8 @@ static int open_tftp(struct app *a)
 	if (!tc.max_blksize || mtu - 32 < tc.max_blksize)
 		tc.max_blksize = (uint16_t)(mtu - 32 > 65464 ? 65464 : mtu - 32);
 	bs_cache_tftp_files(a->cache, &files);
+	files.delivered = hosts_delivered;
+	files.delivered_arg = a;
 	a->tftp = tftp_server_new(&tc, &files, &a->log);
 	if (!a->tftp) {
 		bs_logf(&a->log, LOG_ERR, "tftp server: out of memory");
@@ -508,23 +593,23 @@ static void app_stats(void *arg, bs_stat_fn fn, void *fnarg)
 		fn(fnarg, "leases", lease_count(a->leases));
 }
 
-/* GET /boot.ipxe: the client's tags are its dhcp-host entry's (+ known);
-   the live config, so a reload changes the scripts. */
+/* GET /boot.ipxe: the host's boot action if it has one, else the
+   ipxe-boot lines for its tags (its host entry's + known); the live
+   config and registry, so a reload or a host command changes the scripts. */
 static size_t app_ipxe_script(void *arg, const uint8_t *mac, const char *host, size_t host_len,
 			      char *out, size_t cap)
 {
 	struct app *a = arg;
 	const struct bs_config *cfg = a->live ? a->live : a->cfg;
-	const struct bs_policy *p = cfg->policy;
-	bs_tagset tags = 0;
+	const struct bs_hostsnap_entry *e =
+	    mac ? bs_hostsnap_find(bs_hosts_snapshot(a->hosts), mac) : NULL;
+	struct ipxe_boot ab;
+	bs_tagset tags = e ? e->host.set | (1ull << BS_TAG_KNOWN) : 0;
 
+	if (e && ipxe_boot_from_act(&e->act, &ab))
+		return ipxe_render(&ab, host, host_len, out, cap);
 	if (!cfg->nipxe_boots)
 		return 0;
-	for (size_t i = 0; mac && i < p->nhosts; i++)
-		if (memcmp(p->hosts[i].mac, mac, 6) == 0) {
-			tags = p->hosts[i].set | (1ull << BS_TAG_KNOWN);
-			break;
-		}
 	return ipxe_render(ipxe_select(cfg->ipxe_boots, cfg->nipxe_boots, tags), host, host_len,
 			   out, cap);
 }
@@ -548,6 +633,9 @@ static int open_http(struct app *a)
 	    .metrics_port = cfg->metrics_port,
 	    .ipxe_script = app_ipxe_script,
 	    .ipxe_arg = a,
+	    .delivered = hosts_delivered,
+	    .done = hosts_done,
+	    .hosts_arg = a,
 	};
 	int err;
 
@@ -604,6 +692,9 @@ static int open_all(struct app *a)
 	} else {
 		bs_logf(&a->log, LOG_NOTICE, "no dhcp-range: DHCP and PXE are off");
 	}
+	err = open_hosts(a);
+	if (err < 0)
+		return err;
 	if (!a->dhcp && !cfg->tftp_enabled && !cfg->http_port) {
 		bs_logf(&a->log, LOG_ERR, "nothing to serve: no dhcp-range and no enable-tftp");
 		return -EINVAL;
@@ -713,6 +804,7 @@ static int open_ctl(struct app *a)
 	    .conf_path = a->conf_path,
 	    .started = time(NULL),
 	    .leases = a->leases,
+	    .hosts = a->hosts,
 	    .live = &a->live,
 	    .arg = a,
 	    .sync_leases = ctl_sync,
@@ -746,6 +838,7 @@ static void close_all(struct app *a)
 		tftp_server_free(a->tftp);
 	if (a->dhcp)
 		dhcp_server_free(a->dhcp);
+	bs_hosts_close(a->hosts); /* after DHCP, which borrows its snapshot */
 	bs_io_close(a->io);
 	if (a->lf)
 		leasefile_close(a->lf);

@@ -530,6 +530,9 @@ static enum tftp_verdict on_ack(struct tftp_server *srv, struct tftp_xfer *x, ui
 		acked = last + d;
 		if (acked == x->nblocks) {
 			srv->stats[ST_DONE]++;
+			if (srv->files.delivered && x->file.name)
+				srv->files.delivered(srv->files.delivered_arg, x->client_ip,
+						     x->file.name);
 			xfer_free(srv, x);
 			return TFTP_OK;
 		}

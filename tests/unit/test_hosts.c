@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control/hosts.h"
 #include "proto/hostact.h"
+
+#include <unistd.h>
 
 /* Build an action from "key=value" words; fails the test on a bad word. */
 static struct hostact act(const char *const *kv)
@@ -302,6 +305,166 @@ static void test_snapshot_find(void)
 	free(s);
 }
 
+/* ---- the registry (control/hosts.c) ---- */
+
+static char tmpdir[] = "/tmp/bs_test_hosts.XXXXXX";
+
+static const char *state_path(void)
+{
+	static char p[300];
+
+	snprintf(p, sizeof(p), "%s/hosts", tmpdir);
+	return p;
+}
+
+static void write_state(const char *text)
+{
+	FILE *f = fopen(state_path(), "w");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A policy with two dhcp-host lines, tag "lab" interned at bit 4. */
+static struct bs_host conf_hosts[] = {
+    {.origin = {"t.conf", 7},
+     .mac = {0x52, 0x54, 0, 0, 0, 0x20},
+     .ip = 0x0a000020,
+     .hostname = "c20",
+     .set = 1ull << 4},
+    {.origin = {"t.conf", 8}, .mac = {0x52, 0x54, 0, 0, 0, 0x10}, .ignore = true},
+};
+static struct bs_policy pol = {
+    .tag_names = {"known", "ipxe", "httpclient", "pxeclient", "lab"},
+    .ntags = 5,
+    .hosts = conf_hosts,
+    .nhosts = 2,
+};
+
+static int published;
+static const struct bs_hostsnap *last_snap;
+
+static void on_publish(void *arg, const struct bs_hostsnap *s)
+{
+	(void)arg;
+	published++;
+	last_snap = s;
+}
+
+static void test_registry(void)
+{
+	const uint8_t m1[6] = {0x52, 0x54, 0, 0, 0, 0x01}, m20[6] = {0x52, 0x54, 0, 0, 0, 0x20},
+		      m10[6] = {0x52, 0x54, 0, 0, 0, 0x10};
+	struct bs_host_fields f = {
+	    .has_ip = true, .ip = 0x0a000001, .has_tags = true, .tags = "lab,other"};
+	struct hostact a = A("action=install", "once=1", "kernel=vmlinuz", "initrd=initrd.img",
+			     "cmdline=console=ttyS0 quiet");
+	const struct bs_hostsnap_entry *e;
+	struct bs_hosts *h = NULL;
+	char err[400];
+	uint64_t gen;
+
+	unlink(state_path());
+	CU_ASSERT_EQUAL_FATAL(bs_hosts_open(state_path(), &pol, NULL, &h, err, sizeof(err)), 0);
+	bs_hosts_set_publish(h, on_publish, NULL);
+	CHECK("publish at once", published == 1 && last_snap == bs_hosts_snapshot(h));
+	CHECK("config hosts, sorted", last_snap->n == 2 && last_snap->e[0].host.mac[5] == 0x10);
+	CHECK("config ignore kept", last_snap->e[0].host.ignore);
+	CHECK("no file pointer", last_snap->e[1].host.origin.file == NULL);
+	gen = last_snap->generation;
+
+	CHECK("add", bs_hosts_add(h, m1, &f, err, sizeof(err)) == 0);
+	CHECK("add publishes", published == 2 && last_snap->generation == gen + 1);
+	e = bs_hostsnap_find(last_snap, m1);
+	CHECK("added host", e && e->host.ip == 0x0a000001 && e->host.set == 1ull << 4);
+	CHECK("ip of another host",
+	      bs_hosts_add(h, (uint8_t[6]){1, 2, 3, 4, 5, 6},
+			   &(struct bs_host_fields){.has_ip = true, .ip = 0x0a000020}, err,
+			   sizeof(err)) == -EEXIST);
+	CHECK("refused change publishes nothing", published == 2);
+	CHECK("action", bs_hosts_action(h, m1, &a, err, sizeof(err)) == 0);
+	CHECK("action on a config ignore host",
+	      bs_hosts_action(h, m10, &(struct hostact){.kind = HOSTACT_LOCAL}, err, sizeof(err)) ==
+		  0);
+	e = bs_hostsnap_find(bs_hosts_snapshot(h), m10);
+	CHECK("run-time action beats config ignore", e && !e->host.ignore);
+	CHECK("ignore action sets ignore",
+	      bs_hosts_action(h, m20, &(struct hostact){.kind = HOSTACT_IGNORE}, err,
+			      sizeof(err)) == 0 &&
+		  bs_hostsnap_find(bs_hosts_snapshot(h), m20)->host.ignore);
+	CHECK("invalid action refused",
+	      bs_hosts_action(h, m1, &(struct hostact){.kind = HOSTACT_INSTALL}, err,
+			      sizeof(err)) == -EINVAL);
+	CHECK("kernel is not final", bs_hosts_delivered(h, m1, "/vmlinuz", 8) == 0);
+	bs_hosts_close(h);
+
+	/* replayed as it was */
+	h = NULL;
+	CU_ASSERT_EQUAL_FATAL(bs_hosts_open(state_path(), &pol, NULL, &h, err, sizeof(err)), 0);
+	e = bs_hostsnap_find(bs_hosts_snapshot(h), m1);
+	CHECK("replayed", e && e->host.ip == 0x0a000001 && memcmp(&e->act, &a, sizeof(a)) == 0);
+	CHECK("initrd delivered flips", bs_hosts_delivered(h, m1, "initrd.img", 10) == 1);
+	CHECK("unknown host done", bs_hosts_done(h, (uint8_t[6]){9}) == -ENOENT);
+	bs_hosts_close(h);
+	h = NULL;
+	CU_ASSERT_EQUAL_FATAL(bs_hosts_open(state_path(), &pol, NULL, &h, err, sizeof(err)), 0);
+	e = bs_hostsnap_find(bs_hosts_snapshot(h), m1);
+	CHECK("the flip was persisted", e && e->act.kind == HOSTACT_LOCAL);
+	{
+		char tmp[320];
+
+		snprintf(tmp, sizeof(tmp), "%s.tmp", state_path());
+		CHECK("no temp file left", access(tmp, F_OK) != 0);
+	}
+	CHECK("del", bs_hosts_del(h, m1, err, sizeof(err)) == 0);
+	CHECK("del forgets config host state", bs_hosts_del(h, m20, err, sizeof(err)) == 0);
+	CHECK("del config host without state",
+	      bs_hosts_del(h, m20, err, sizeof(err)) == -ENOENT && strstr(err, "t.conf:7"));
+	CHECK("set unknown", bs_hosts_set(h, m1, &f, err, sizeof(err)) == -ENOENT);
+	bs_hosts_close(h);
+}
+
+static void test_state_file_errors(void)
+{
+	static const struct {
+		const char *desc, *text, *want;
+	} t[] = {
+	    {"not a host line", "# c\nhost 52:54:00:00:00:01\nbogus\n", ":3: expected \"host"},
+	    {"bad MAC", "host 52:54:00:00:01\n", ":1: expected a MAC"},
+	    {"duplicate", "host 52:54:00:00:00:01\nhost 52:54:00:00:00:01\n", ":2: 52:54"},
+	    {"word without =", "host 52:54:00:00:00:01 once\n", ":1: expected key=value"},
+	    {"unknown key", "host 52:54:00:00:00:01 color=red\n", ":1: unknown key"},
+	    {"bad escape", "host 52:54:00:00:00:01 name=a%zz\n", ":1: name: bad"},
+	    {"bad ip", "host 52:54:00:00:00:01 ip=10.0.0\n", ":1: ip: expected"},
+	    {"bad added", "host 52:54:00:00:00:01 added=2\n", ":1: added"},
+	    {"inconsistent action", "host 52:54:00:00:00:01 action=install\n", ":1: install"},
+	    {"bad tags", "host 52:54:00:00:00:01 tags=a,\n", ":1: tags"},
+	};
+	char err[400];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct bs_hosts *h = NULL;
+
+		write_state(t[i].text);
+		err[0] = '\0';
+		CHECK(t[i].desc, bs_hosts_open(state_path(), &pol, NULL, &h, err, sizeof(err)) < 0);
+		CHECK(t[i].desc, h == NULL);
+		CHECK(t[i].desc, strncmp(err, state_path(), strlen(state_path())) == 0);
+		CHECK(t[i].desc, strstr(err, t[i].want) != NULL);
+		if (!strstr(err, t[i].want))
+			fprintf(stderr, "  [%s] got: %s\n", t[i].desc, err);
+	}
+	write_state("# only a comment\n\n");
+	{
+		struct bs_hosts *h = NULL;
+
+		CHECK("comments only",
+		      bs_hosts_open(state_path(), &pol, NULL, &h, err, sizeof(err)) == 0);
+		bs_hosts_close(h);
+	}
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -312,8 +475,16 @@ int main(void)
 	    {"format roundtrip", test_format_roundtrip},
 	    {"unescape", test_unescape_bad},
 	    {"snapshot find", test_snapshot_find},
+	    {"registry", test_registry},
+	    {"state file errors", test_state_file_errors},
 	    {NULL, NULL},
 	};
+	int rc;
 
-	return unit_run("hosts", tests);
+	if (!mkdtemp(tmpdir))
+		return 1;
+	rc = unit_run("hosts", tests);
+	unlink(state_path());
+	rmdir(tmpdir);
+	return rc;
 }
