@@ -253,10 +253,11 @@ static bool set_boot(struct dhcp_ctx *c, struct dhcp_reply *r, const struct bs_b
  * Host action local (hostact.h): a PXE BIOS ROM gets a menu of one item,
  * type 0 "local boot", chosen at once (prompt timeout 0): the ROM returns
  * to the BIOS, which boots the next device (dnsmasq's pxe-service=x86PC,..
- * without a basename does the same). Everyone else gets no boot file:
- * iPXE says so and returns to the firmware, UEFI finds no boot offer;
- * both go on to the next boot option (docs/client-quirks.md). Returns
- * whether r now says something to boot.
+ * without a basename does the same). iPXE whose dhcp-boot is our
+ * /boot.ipxe script gets the script, which says exit (dhcp_pxe_fill).
+ * Everyone else gets no boot file: iPXE says so and returns to the
+ * firmware, UEFI finds no boot offer; both go on to the next boot option
+ * (docs/client-quirks.md). Returns whether r now says something to boot.
  */
 static bool local_boot(struct dhcp_ctx *c, struct dhcp_reply *r)
 {
@@ -293,8 +294,13 @@ bool dhcp_pxe_fill(struct dhcp_ctx *c, struct dhcp_reply *r)
 	const struct bs_boot *forced = act_boot(c, &ab), *b;
 	bool booted;
 
-	if (c->act && c->act->kind == HOSTACT_LOCAL)
+	if (c->act && c->act->kind == HOSTACT_LOCAL) {
+		/* iPXE pointed at our script asks it: the script says exit */
+		b = c->ipxe ? find_boot(c, false) : NULL;
+		if (b && strstr(b->file, "/boot.ipxe"))
+			return set_boot(c, r, b);
 		return local_boot(c, r);
+	}
 	if (c->http) {
 		/* UEFI HTTP boot (UEFI 2.5+ spec 24.7): the vendor class must
 		   come back or the firmware ignores the offer. */
