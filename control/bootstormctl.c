@@ -292,10 +292,11 @@ static void print_hosts(const struct bs_json *r)
 {
 	const struct bs_json *h = bs_json_get(r, "hosts");
 
-	printf("%-17s  %-15s  %-20s  %-4s  %s\n", "MAC", "IP", "HOSTNAME", "TAGS", "ACTION");
+	printf("%-17s  %-15s  %-20s  %-12s  %s\n", "MAC", "IP", "HOSTNAME", "TAGS", "ACTION");
 	for (const struct bs_json *e = h ? h->child : NULL; e; e = e->next) {
 		const struct bs_json *tags = bs_json_get(e, "tags");
-		bool first = true;
+		char tl[256] = "-";
+		size_t n = 0;
 
 		put_clean(str(e, "mac"), 17);
 		printf("  ");
@@ -303,15 +304,11 @@ static void print_hosts(const struct bs_json *r)
 		printf("  ");
 		put_clean(*str(e, "hostname") ? str(e, "hostname") : "-", 20);
 		printf("  ");
-		for (const struct bs_json *t = tags ? tags->child : NULL; t; t = t->next) {
-			if (t->type != BS_JSON_STRING)
-				continue;
-			printf(first ? "" : ",");
-			put_clean(t->str, 0);
-			first = false;
-		}
-		if (first)
-			printf("-");
+		for (const struct bs_json *t = tags ? tags->child : NULL; t; t = t->next)
+			if (t->type == BS_JSON_STRING && n < sizeof(tl))
+				n += (size_t)snprintf(tl + n, sizeof(tl) - n, "%s%s", n ? "," : "",
+						      t->str);
+		put_clean(tl, 12);
 		printf("  ");
 		print_action(e);
 		putchar('\n');

@@ -216,7 +216,9 @@ static struct bs_hostsnap *snap_build(const struct bs_policy *p, const struct ho
 			if (mg[j].rec)
 				rec = mg[j].rec;
 		}
-		snap_entry(p, conf, rec, &s->e[s->n++]);
+		snap_entry(p, conf, rec, &s->e[s->n]);
+		s->n_once += s->e[s->n].act.kind == HOSTACT_INSTALL && s->e[s->n].act.once;
+		s->n++;
 		i = j;
 	}
 	s->generation = gen;

@@ -403,13 +403,15 @@ static bool ip_to_mac(struct app *a, uint32_t ip, uint8_t mac[6])
 	return false;
 }
 
-/* A file was delivered whole (TFTP, HTTP): maybe a once target is done. */
+/* A file was delivered whole (TFTP, HTTP): maybe a once target is done.
+   Per file of a boot storm: nothing to look up while no host waits. */
 static void hosts_delivered(void *arg, uint32_t ip, const char *path)
 {
 	struct app *a = arg;
+	const struct bs_hostsnap *s = bs_hosts_snapshot(a->hosts);
 	uint8_t mac[6];
 
-	if (a->hosts && ip_to_mac(a, ip, mac))
+	if (s && s->n_once && ip_to_mac(a, ip, mac))
 		bs_hosts_delivered(a->hosts, mac, path, strlen(path));
 }
 

@@ -119,6 +119,7 @@ struct bs_hostsnap_entry {
 struct bs_hostsnap {
 	uint64_t generation; /* grows with every publication */
 	size_t n;
+	size_t n_once; /* entries with install .. once: 0 = no delivery matters */
 	struct bs_hostsnap_entry e[];
 };
 

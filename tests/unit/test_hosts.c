@@ -383,7 +383,9 @@ static void test_registry(void)
 			   &(struct bs_host_fields){.has_ip = true, .ip = 0x0a000020}, err,
 			   sizeof(err)) == -EEXIST);
 	CHECK("refused change publishes nothing", published == 2);
+	CHECK("no once pending", bs_hosts_snapshot(h)->n_once == 0);
 	CHECK("action", bs_hosts_action(h, m1, &a, err, sizeof(err)) == 0);
+	CHECK("one once pending", bs_hosts_snapshot(h)->n_once == 1);
 	CHECK("action on a config ignore host",
 	      bs_hosts_action(h, m10, &(struct hostact){.kind = HOSTACT_LOCAL}, err, sizeof(err)) ==
 		  0);
@@ -411,6 +413,7 @@ static void test_registry(void)
 	CU_ASSERT_EQUAL_FATAL(bs_hosts_open(state_path(), &pol, NULL, &h, err, sizeof(err)), 0);
 	e = bs_hostsnap_find(bs_hosts_snapshot(h), m1);
 	CHECK("the flip was persisted", e && e->act.kind == HOSTACT_LOCAL);
+	CHECK("none pending after the flip", bs_hosts_snapshot(h)->n_once == 0);
 	{
 		char tmp[320];
 
