@@ -438,8 +438,8 @@ static int open_hosts(struct app *a)
 	if (a->cfg->host_state[0])
 		snprintf(path, sizeof(path), "%s", a->cfg->host_state);
 	else
-		snprintf(path, sizeof(path), "%.*shosts", ls ? (int)(ls - a->cfg->lease_file + 1) : 0,
-			 a->cfg->lease_file);
+		snprintf(path, sizeof(path), "%.*shosts",
+			 ls ? (int)(ls - a->cfg->lease_file + 1) : 0, a->cfg->lease_file);
 	rc = make_parent_dirs(path);
 	if (rc < 0) {
 		bs_logf(&a->log, LOG_ERR, "host-state %s: cannot create its directory: %s", path,

@@ -40,7 +40,8 @@ bool ipxe_boot_from_act(const struct hostact *a, struct ipxe_boot *out)
 		}
 	} else {
 		out->kind = IPXE_BOOT_CHAIN;
-		snprintf(out->kernel, sizeof(out->kernel), "%s", a->script[0] ? a->script : a->file);
+		snprintf(out->kernel, sizeof(out->kernel), "%s",
+			 a->script[0] ? a->script : a->file);
 	}
 	return true;
 }
