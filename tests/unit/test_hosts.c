@@ -12,6 +12,7 @@
 
 #include "control/hosts.h"
 #include "proto/hostact.h"
+#include "proto/ipxe_script.h"
 
 #include <unistd.h>
 
@@ -305,6 +306,42 @@ static void test_snapshot_find(void)
 	free(s);
 }
 
+/* The iPXE script of each action (ipxe_boot_from_act + ipxe_render). */
+static void test_ipxe_script(void)
+{
+	const struct {
+		const char *desc;
+		struct hostact a;
+		const char *script; /* NULL: no script (the ipxe-boot lines decide) */
+	} t[] = {
+	    {"local exits", A("action=local"), "#!ipxe\nexit\n"},
+	    {"ignore exits", A("action=ignore"), "#!ipxe\nexit\n"},
+	    {"default: none", A("action=default"), NULL},
+	    {"kernel, initrd, cmdline",
+	     A("action=install", "once=1", "kernel=vmlinuz", "initrd=/d/initrd.img",
+	       "cmdline=console=ttyS0 quiet"),
+	     "#!ipxe\nkernel http://10.0.0.1:8080/vmlinuz console=ttyS0 quiet\n"
+	     "initrd http://10.0.0.1:8080/d/initrd.img\nboot\n"},
+	    {"kernel alone", A("action=install", "kernel=http://x/k"),
+	     "#!ipxe\nkernel http://x/k\nboot\n"},
+	    {"script chained", A("action=install", "script=http://10.0.0.2/menu.ipxe"),
+	     "#!ipxe\nchain http://10.0.0.2/menu.ipxe\n"},
+	    {"boot file chained", A("action=install", "file=pxelinux.0"),
+	     "#!ipxe\nchain http://10.0.0.1:8080/pxelinux.0\n"},
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct ipxe_boot b;
+		char out[2048];
+		bool has = ipxe_boot_from_act(&t[i].a, &b);
+		size_t n = has ? ipxe_render(&b, "10.0.0.1:8080", 13, out, sizeof(out)) : 0;
+
+		CHECK(t[i].desc, has == (t[i].script != NULL));
+		if (t[i].script)
+			CHECK(t[i].desc, n == strlen(t[i].script) && !memcmp(out, t[i].script, n));
+	}
+}
+
 /* ---- the registry (control/hosts.c) ---- */
 
 static char tmpdir[] = "/tmp/bs_test_hosts.XXXXXX";
@@ -478,6 +515,7 @@ int main(void)
 	    {"format roundtrip", test_format_roundtrip},
 	    {"unescape", test_unescape_bad},
 	    {"snapshot find", test_snapshot_find},
+	    {"ipxe script", test_ipxe_script},
 	    {"registry", test_registry},
 	    {"state file errors", test_state_file_errors},
 	    {NULL, NULL},
