@@ -21,6 +21,10 @@ const char *hostact_kind_name(unsigned kind)
 
 int hostact_kind_parse(const char *name)
 {
+	/* "image": the same thing said of a machine that is not installed
+	   but boots an image every time */
+	if (name && strcmp(name, "image") == 0)
+		return HOSTACT_INSTALL;
 	for (int i = 0; i < HOSTACT_KIND_COUNT; i++)
 		if (name && strcmp(name, kind_names[i]) == 0)
 			return i;

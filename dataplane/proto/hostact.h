@@ -51,7 +51,7 @@ struct hostact {
 };
 
 const char *hostact_kind_name(unsigned kind);
-/* enum hostact_kind, or -1 for an unknown name. */
+/* enum hostact_kind ("image" is install), or -1 for an unknown name. */
 int hostact_kind_parse(const char *name);
 
 /*

@@ -205,6 +205,7 @@ static void test_check(void)
 	}
 	CHECK("kind name out of range", strcmp(hostact_kind_name(99), "?") == 0);
 	CHECK("kind parse NULL", hostact_kind_parse(NULL) == -1);
+	CHECK("image is install", hostact_kind_parse("image") == HOSTACT_INSTALL);
 }
 
 static void test_final(void)
