@@ -37,7 +37,15 @@ static void usage(FILE *f)
 		"  lease release IP            free a lease (written to the journal)\n"
 		"  reload                      re-read the configuration (as SIGHUP)\n"
 		"  config check FILE           check a config file; nothing is applied\n"
-		"  hosts                       dhcp-host entries in use\n"
+		"  hosts                       known hosts: dhcp-host lines + run-time hosts,\n"
+		"                              with their boot actions\n"
+		"  host add MAC [ip=A] [name=N] [tags=T1,T2]\n"
+		"  host set MAC [ip=A] [name=N] [tags=T1,T2]   (empty value: none)\n"
+		"  host del MAC                forget a host's run-time state\n"
+		"  host action MAC local|ignore|default\n"
+		"  host action MAC install [once] file=F | script=URL |\n"
+		"                              kernel=K [initrd=I] [cmdline=C]\n"
+		"  host done MAC               as an installer's GET /done: once -> local\n"
 		"  cache warm [--wait] PATH..  pin files and read them into memory\n"
 		"  cache status                cached files: size, resident, pinned, warming\n"
 		"  cache unpin PATH|'*'        drop a pin (the file may then be evicted)\n"
@@ -171,6 +179,13 @@ static int64_t num(const struct bs_json *o, const char *key)
 	return v->is_int ? v->i : (int64_t)v->num;
 }
 
+static bool flag(const struct bs_json *o, const char *key)
+{
+	const struct bs_json *v = bs_json_get(o, key);
+
+	return v && v->type == BS_JSON_TRUE;
+}
+
 static const char *str(const struct bs_json *o, const char *key)
 {
 	const char *s = bs_json_get_str(o, key);
@@ -269,14 +284,34 @@ static void print_leases(const struct bs_json *r)
 	}
 }
 
+static void print_action(const struct bs_json *e)
+{
+	static const char *const target[] = {"file", "script", "kernel", "initrd", "cmdline"};
+	const char *a = str(e, "action");
+
+	if (strcmp(a, "default") == 0 || !*a) {
+		printf("%s", flag(e, "ignore") ? "ignore (config)" : "-");
+		return;
+	}
+	put_clean(a, 0);
+	if (flag(e, "once"))
+		printf(" once");
+	for (size_t i = 0; i < sizeof(target) / sizeof(target[0]); i++)
+		if (*str(e, target[i])) {
+			printf(" %s=", target[i]);
+			put_clean(str(e, target[i]), 0);
+		}
+}
+
 static void print_hosts(const struct bs_json *r)
 {
 	const struct bs_json *h = bs_json_get(r, "hosts");
 
-	printf("%-17s  %-15s  %-20s  %s\n", "MAC", "IP", "HOSTNAME", "TAGS");
+	printf("%-17s  %-15s  %-20s  %-12s  %s\n", "MAC", "IP", "HOSTNAME", "TAGS", "ACTION");
 	for (const struct bs_json *e = h ? h->child : NULL; e; e = e->next) {
 		const struct bs_json *tags = bs_json_get(e, "tags");
-		bool first = true;
+		char tl[256] = "-";
+		size_t n = 0;
 
 		put_clean(str(e, "mac"), 17);
 		printf("  ");
@@ -284,17 +319,68 @@ static void print_hosts(const struct bs_json *r)
 		printf("  ");
 		put_clean(*str(e, "hostname") ? str(e, "hostname") : "-", 20);
 		printf("  ");
-		for (const struct bs_json *t = tags ? tags->child : NULL; t; t = t->next) {
-			if (t->type != BS_JSON_STRING)
-				continue;
-			printf(first ? "" : ",");
-			put_clean(t->str, 0);
-			first = false;
-		}
-		if (bs_json_get(e, "ignore") && bs_json_get(e, "ignore")->type == BS_JSON_TRUE)
-			printf("%signore", first ? "" : " ");
+		for (const struct bs_json *t = tags ? tags->child : NULL; t; t = t->next)
+			if (t->type == BS_JSON_STRING && n < sizeof(tl))
+				n += (size_t)snprintf(tl + n, sizeof(tl) - n, "%s%s", n ? "," : "",
+						      t->str);
+		put_clean(tl, 12);
+		printf("  ");
+		print_action(e);
 		putchar('\n');
 	}
+}
+
+/* ---- host add/set/del/action/done ---- */
+
+/*
+ * The request for "host SUB MAC WORD..." into w: 0, or 2 with the reason
+ * on stderr. Words are key=value (the server checks the values), plus
+ * the action name and "once" for host action.
+ */
+static int host_request(int argc, char **argv, struct bs_jw *w)
+{
+	static const struct {
+		const char *sub, *cmd, *keys;
+	} subs[] = {
+	    {"add", "host-add", " ip name tags "},
+	    {"set", "host-set", " ip name tags "},
+	    {"del", "host-del", " "},
+	    {"done", "host-done", " "},
+	    {"action", "host-action", " file script kernel initrd cmdline "},
+	};
+	int s = -1, i = 2;
+
+	for (int k = 0; argc >= 2 && k < (int)(sizeof(subs) / sizeof(subs[0])); k++)
+		if (strcmp(argv[0], subs[k].sub) == 0)
+			s = k;
+	if (s < 0)
+		return usage(stderr), 2;
+	bs_jw_kstr(w, "cmd", subs[s].cmd);
+	bs_jw_kstr(w, "mac", argv[1]);
+	if (strcmp(subs[s].sub, "action") == 0) {
+		if (argc < 3)
+			return die("host action: expected local, ignore, default or install");
+		bs_jw_kstr(w, "action", argv[2]);
+		i = 3;
+	}
+	for (; i < argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+		char key[16];
+
+		if (strcmp(argv[i], "once") == 0 && strcmp(subs[s].sub, "action") == 0) {
+			bs_jw_kstr(w, "once", "yes");
+			continue;
+		}
+		snprintf(key, sizeof(key), " %.*s ", eq ? (int)(eq - argv[i]) : 0, argv[i]);
+		if (!eq || eq == argv[i] || !strstr(subs[s].keys, key))
+			return die(
+			    "host %s: unexpected \"%s\" (expected%s%s)", subs[s].sub, argv[i],
+			    strcmp(subs[s].keys, " ") ? " KEY=VALUE, KEY one of" : " nothing more",
+			    strcmp(subs[s].keys, " ") ? subs[s].keys : "");
+		key[strlen(key) - 1] = '\0';
+		bs_jw_kstr(w, key + 1, eq + 1);
+	}
+	return 0;
 }
 
 /* ---- cache warm / status / unpin ---- */
@@ -330,13 +416,6 @@ static int cache_request(const char *sock, bool raw, struct bs_jw *w, struct bs_
 		return 1;
 	}
 	return 0;
-}
-
-static bool flag(const struct bs_json *o, const char *key)
-{
-	const struct bs_json *v = bs_json_get(o, key);
-
-	return v && v->type == BS_JSON_TRUE;
 }
 
 static void print_cache_file(const struct bs_json *f)
@@ -625,7 +704,7 @@ int main(int argc, char **argv)
 	static const struct bs_json_limits lim = {
 	    .max_len = BS_CTL_MAX_RESPONSE, .max_depth = 8, .max_nodes = 8u << 20};
 	struct cli_opts o = {.sock = BS_CONTROL_SOCKET_DEFAULT};
-	const char *sock, *mac, *ip, *cmd;
+	const char *sock, *mac, *ip, *cmd, *hostsub = "";
 	char path[PATH_MAX], err[200];
 	struct bs_json_doc *doc = NULL;
 	const struct bs_json *r, *ok, *valid;
@@ -676,6 +755,12 @@ int main(int argc, char **argv)
 		bs_jw_kstr(&w, "cmd", "lease-release");
 		bs_jw_kstr(&w, "ip", argv[optind + 1]);
 		optind += 2;
+	} else if (strcmp(cmd, "host") == 0) {
+		hostsub = optind < argc ? argv[optind] : "";
+		rc = host_request(argc - optind, argv + optind, &w);
+		if (rc)
+			return rc;
+		optind = argc;
 	} else if (strcmp(cmd, "config") == 0 && argc - optind == 2 &&
 		   strcmp(argv[optind], "check") == 0) {
 		/* The server has its own working directory. */
@@ -727,6 +812,11 @@ int main(int argc, char **argv)
 		print_hosts(r);
 	} else if (strcmp(cmd, "lease") == 0) {
 		printf("released %s\n", str(r, "released"));
+	} else if (strcmp(cmd, "host") == 0) {
+		printf("host %s %s: ok%s\n", hostsub, str(r, "mac"),
+		       bs_json_get(r, "changed")
+			   ? (flag(r, "changed") ? ", action is local now" : ", nothing to finish")
+			   : "");
 	} else if (strcmp(cmd, "reload") == 0) {
 		print_diags(r);
 		printf("reloaded %s\n", str(r, "config"));

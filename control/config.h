@@ -52,6 +52,8 @@ struct bs_config {
 	int log_facility;     /* log-facility, syslog facility (LOG_DAEMON) */
 	char log_file[256];   /* log-facility=/path (dnsmasq allows a file); "" */
 	char lease_file[256]; /* dhcp-leasefile; default /var/lib/bootstorm/leases */
+	char host_state[256]; /* host-state: the host registry's file; "" = "hosts"
+				 in lease_file's directory (control/hosts.h) */
 
 	/* where to listen */
 	char ifaces[BS_MAX_IFACES][16]; /* interface=; none = all but lo */

@@ -604,6 +604,11 @@ static void d_leasefile(struct cfg_ctx *c, struct cfg_field *f, size_t n)
 	one_path(c, f, n, c->cfg->lease_file, sizeof(c->cfg->lease_file));
 }
 
+static void d_host_state(struct cfg_ctx *c, struct cfg_field *f, size_t n)
+{
+	one_path(c, f, n, c->cfg->host_state, sizeof(c->cfg->host_state));
+}
+
 static void d_pid_file(struct cfg_ctx *c, struct cfg_field *f, size_t n)
 {
 	/* dnsmasq: pid-file with no value means no pid file */
@@ -968,6 +973,7 @@ const struct cfg_directive cfg_directives[] = {
     {"dhcp-authoritative", CFG_ARG_NONE, d_authoritative, NULL, 'K'},
     {"dhcp-lease-max", CFG_ARG_REQ, d_lease_max, "NUMBER", 'X'},
     {"dhcp-leasefile", CFG_ARG_REQ, d_leasefile, "PATH", 'l'},
+    {"host-state", CFG_ARG_REQ, d_host_state, "PATH", 0},
     {"enable-tftp", CFG_ARG_OPT, d_enable_tftp, NULL, 0},
     {"tftp-root", CFG_ARG_REQ, d_tftp_root, "DIRECTORY", 0},
     {"tftp-max", CFG_ARG_REQ, d_tftp_max, "NUMBER", 0},

@@ -32,6 +32,7 @@
 struct bs_config;
 struct lease_table;
 struct bs_ev_ring;
+struct bs_hosts;
 struct bs_cache_file_status;
 typedef void (*bs_cache_status_fn)(void *arg, const struct bs_cache_file_status *s);
 
@@ -43,6 +44,7 @@ struct bs_ctl_env {
 	const char *conf_path;	       /* absolute; "" or NULL: none (nothing to reload) */
 	time_t started;		       /* wall clock */
 	struct lease_table *leases;    /* NULL: DHCP off */
+	struct bs_hosts *hosts;	       /* the host registry (hosts.h); NULL: none */
 	struct bs_config *const *live; /* *live: the configuration in use now */
 	void *arg;		       /* for the hooks below */
 	/* Make lease changes durable (the worker's sync path). */

@@ -16,6 +16,7 @@
 
 #include "cache.h"
 #include "config.h"
+#include "hosts.h"
 #include "proto/lease.h"
 #include "util/events.h"
 
@@ -37,27 +38,9 @@ static void ctl_error(struct bs_jw *w, const char *msg)
 	bs_jw_kstr(w, "error", msg);
 }
 
-
 static void mac_str(const uint8_t m[6], char buf[18])
 {
 	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-}
-
-static int parse_mac(const char *s, uint8_t m[6])
-{
-	unsigned v[6];
-	char sep[5], end;
-
-	if (strlen(s) != 17 ||
-	    sscanf(s, "%2x%c%2x%c%2x%c%2x%c%2x%c%2x%c", &v[0], &sep[0], &v[1], &sep[1], &v[2],
-		   &sep[2], &v[3], &sep[3], &v[4], &sep[4], &v[5], &end) != 11)
-		return -EINVAL;
-	for (int i = 0; i < 5; i++)
-		if (sep[i] != sep[0] || (sep[0] != ':' && sep[0] != '-'))
-			return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		m[i] = (uint8_t)v[i];
-	return 0;
 }
 
 static int parse_ip(const char *s, uint32_t *ip)
@@ -164,7 +147,7 @@ static void c_leases(const struct ctl_req *r, struct bs_jw *w)
 	const char *mac = bs_json_get_str(r->root, "mac");
 	const char *ip = bs_json_get_str(r->root, "ip");
 
-	if ((bs_json_get(r->root, "mac") && (!mac || parse_mac(mac, lw.mac) < 0)) ||
+	if ((bs_json_get(r->root, "mac") && (!mac || bs_parse_mac(mac, lw.mac) < 0)) ||
 	    (bs_json_get(r->root, "ip") && parse_ip(ip, &lw.ip) < 0)) {
 		ctl_error(w, mac && !ip ? "mac: expected aa:bb:cc:dd:ee:ff"
 					: "mac/ip: expected aa:bb:cc:dd:ee:ff / a.b.c.d");
@@ -296,47 +279,195 @@ static void c_config_check(const struct ctl_req *r, struct bs_jw *w)
 	bs_diags_free(&d);
 }
 
+/* ---- hosts and boot actions (control/hosts.h) ---- */
+
+static void put_host(void *arg, const struct bs_host_view *v)
+{
+	struct bs_jw *w = arg;
+	char mac[18], ip[16], where[300], tags[BS_HOST_TAGS_MAX], *save = NULL;
+	static const char *const target[] = {"file", "script", "kernel", "initrd", "cmdline"};
+	const char *tv[] = {v->act->file, v->act->script, v->act->kernel, v->act->initrd,
+			    v->act->cmdline};
+
+	mac_str(v->mac, mac);
+	bs_jw_obj(w);
+	bs_jw_kstr(w, "mac", mac);
+	bs_jw_key(w, "ip");
+	if (v->ip) {
+		ip_str(v->ip, ip);
+		bs_jw_str(w, ip);
+	} else {
+		bs_jw_null(w);
+	}
+	bs_jw_kstr(w, "hostname", v->hostname);
+	bs_jw_key(w, "tags");
+	bs_jw_arr(w);
+	snprintf(tags, sizeof(tags), "%s", v->tags);
+	for (char *t = strtok_r(tags, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		bs_jw_str(w, t);
+	bs_jw_arr_end(w);
+	bs_jw_kbool(w, "ignore", v->ignore);
+	bs_jw_ku64(w, "lease_secs", v->lease_secs);
+	if (v->conf)
+		snprintf(where, sizeof(where), "%s:%d",
+			 v->conf->origin.file ? v->conf->origin.file : "", v->conf->origin.line);
+	else
+		snprintf(where, sizeof(where), "runtime");
+	bs_jw_kstr(w, "origin", where);
+	bs_jw_kbool(w, "runtime", v->runtime);
+	bs_jw_kstr(w, "action", hostact_kind_name(v->act->kind));
+	bs_jw_kbool(w, "once", v->act->once);
+	for (size_t i = 0; i < sizeof(target) / sizeof(target[0]); i++)
+		if (tv[i][0])
+			bs_jw_kstr(w, target[i], tv[i]);
+	bs_jw_obj_end(w);
+}
+
 static void c_hosts(const struct ctl_req *r, struct bs_jw *w)
 {
-	const struct bs_config *cfg = r->env->live ? *r->env->live : NULL;
-	const struct bs_policy *p = cfg ? cfg->policy : NULL;
+	const struct bs_hosts *h = r->env->hosts;
 
-	if (!p) {
-		ctl_error(w, "no policy loaded");
+	if (!h) {
+		ctl_error(w, "no host registry");
 		return;
 	}
 	bs_jw_kbool(w, "ok", true);
+	bs_jw_ku64(w, "generation", bs_hosts_snapshot(h)->generation);
+	bs_jw_kstr(w, "state_file", bs_hosts_path(h));
 	bs_jw_key(w, "hosts");
 	bs_jw_arr(w);
-	for (size_t i = 0; i < p->nhosts; i++) {
-		const struct bs_host *h = &p->hosts[i];
-		char mac[18], ip[16], where[300];
-
-		mac_str(h->mac, mac);
-		bs_jw_obj(w);
-		bs_jw_kstr(w, "mac", mac);
-		bs_jw_key(w, "ip");
-		if (h->ip) {
-			ip_str(h->ip, ip);
-			bs_jw_str(w, ip);
-		} else {
-			bs_jw_null(w);
-		}
-		bs_jw_kstr(w, "hostname", h->hostname);
-		bs_jw_key(w, "tags");
-		bs_jw_arr(w);
-		for (unsigned t = 0; t < p->ntags && t < BS_TAG_MAX; t++)
-			if ((h->set >> t) & 1)
-				bs_jw_str(w, p->tag_names[t] ? p->tag_names[t] : "?");
-		bs_jw_arr_end(w);
-		bs_jw_kbool(w, "ignore", h->ignore);
-		bs_jw_ku64(w, "lease_secs", h->lease_secs);
-		snprintf(where, sizeof(where), "%s:%d", h->origin.file ? h->origin.file : "",
-			 h->origin.line);
-		bs_jw_kstr(w, "origin", where);
-		bs_jw_obj_end(w);
-	}
+	bs_hosts_foreach(h, put_host, w);
 	bs_jw_arr_end(w);
+}
+
+/* The registry and the request's MAC, or false with the error written. */
+static bool host_req(const struct ctl_req *r, struct bs_jw *w, uint8_t mac[6])
+{
+	if (!r->env->hosts) {
+		ctl_error(w, "no host registry");
+		return false;
+	}
+	if (bs_parse_mac(bs_json_get_str(r->root, "mac"), mac) < 0) {
+		ctl_error(w, "mac: expected aa:bb:cc:dd:ee:ff");
+		return false;
+	}
+	return true;
+}
+
+/* The answer to a registry change: ok + the MAC, logged with the caller. */
+static void host_result(const struct ctl_req *r, struct bs_jw *w, int rc, const char *err)
+{
+	const char *mac = bs_json_get_str(r->root, "mac");
+	const char *cmd = bs_json_get_str(r->root, "cmd");
+
+	if (rc < 0) {
+		ctl_error(w, err);
+		return;
+	}
+	bs_logf(r->log, LOG_INFO, "control: %s %s (uid %u, pid %d)", cmd, mac,
+		(unsigned)r->peer->uid, (int)r->peer->pid);
+	bs_jw_kbool(w, "ok", true);
+	bs_jw_kstr(w, "mac", mac);
+}
+
+static int host_fields(const struct ctl_req *r, struct bs_host_fields *f, char *err, size_t el)
+{
+	const char *ip = bs_json_get_str(r->root, "ip");
+	const char *name = bs_json_get_str(r->root, "name");
+	const char *tags = bs_json_get_str(r->root, "tags");
+
+	memset(f, 0, sizeof(*f));
+	if (ip) {
+		f->has_ip = true;
+		if (ip[0] && parse_ip(ip, &f->ip) < 0)
+			return snprintf(err, el, "ip: expected an IPv4 address (\"\": none)"),
+			       -EINVAL;
+	}
+	if (name) {
+		f->has_name = true;
+		if (bs_host_check_name(name, err, el) < 0)
+			return -EINVAL;
+		snprintf(f->name, sizeof(f->name), "%s", name);
+	}
+	if (tags) {
+		f->has_tags = true;
+		if (bs_host_check_tags(tags, err, el) < 0)
+			return -EINVAL;
+		snprintf(f->tags, sizeof(f->tags), "%s", tags);
+	}
+	return 0;
+}
+
+static void host_add_set(const struct ctl_req *r, struct bs_jw *w, bool add)
+{
+	struct bs_host_fields f;
+	uint8_t mac[6];
+	char err[300];
+	int rc;
+
+	if (!host_req(r, w, mac))
+		return;
+	rc = host_fields(r, &f, err, sizeof(err));
+	if (!rc)
+		rc = (add ? bs_hosts_add : bs_hosts_set)(r->env->hosts, mac, &f, err, sizeof(err));
+	host_result(r, w, rc, err);
+}
+
+static void c_host_add(const struct ctl_req *r, struct bs_jw *w)
+{
+	host_add_set(r, w, true);
+}
+
+static void c_host_set(const struct ctl_req *r, struct bs_jw *w)
+{
+	host_add_set(r, w, false);
+}
+
+static void c_host_del(const struct ctl_req *r, struct bs_jw *w)
+{
+	uint8_t mac[6];
+	char err[300];
+
+	if (host_req(r, w, mac))
+		host_result(r, w, bs_hosts_del(r->env->hosts, mac, err, sizeof(err)), err);
+}
+
+static void c_host_action(const struct ctl_req *r, struct bs_jw *w)
+{
+	static const char *const keys[] = {"action", "once",   "file",	 "script",
+					   "kernel", "initrd", "cmdline"};
+	struct hostact a = {0};
+	uint8_t mac[6];
+	char err[300];
+	int rc = 0;
+
+	if (!host_req(r, w, mac))
+		return;
+	for (size_t i = 0; !rc && i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *v = bs_json_get_str(r->root, keys[i]);
+
+		if (v)
+			rc = hostact_set(&a, keys[i], v, err, sizeof(err));
+	}
+	if (!rc)
+		rc = bs_hosts_action(r->env->hosts, mac, &a, err, sizeof(err));
+	host_result(r, w, rc, err);
+}
+
+static void c_host_done(const struct ctl_req *r, struct bs_jw *w)
+{
+	uint8_t mac[6];
+	int rc;
+
+	if (!host_req(r, w, mac))
+		return;
+	rc = bs_hosts_done(r->env->hosts, mac);
+	if (rc < 0) {
+		ctl_error(w, rc == -ENOENT ? "no such host" : strerror(-rc));
+		return;
+	}
+	host_result(r, w, 0, NULL);
+	bs_jw_kbool(w, "changed", rc > 0);
 }
 
 /* ---- image cache (docs/http.md "Image cache") ---- */
@@ -469,7 +600,7 @@ static void c_events(const struct ctl_req *r, struct bs_jw *w)
 	const char *types = bs_json_get_str(r->root, "types");
 	struct bs_ctl_sub f = {.on = true, .by_mac = mac != NULL};
 
-	if (mac && parse_mac(mac, f.mac) < 0) {
+	if (mac && bs_parse_mac(mac, f.mac) < 0) {
 		ctl_error(w, "mac: expected aa:bb:cc:dd:ee:ff");
 		return;
 	}
@@ -490,7 +621,7 @@ static void c_events(const struct ctl_req *r, struct bs_jw *w)
 struct ctl_cmd {
 	const char *name;
 	void (*fn)(const struct ctl_req *r, struct bs_jw *w);
-	const char *args[3]; /* members allowed besides "cmd" */
+	const char *args[9]; /* members allowed besides "cmd" */
 	const char *need;    /* a member that must be there */
 	const char *array;   /* a member that is an array (checked by fn) */
 };
@@ -503,6 +634,14 @@ static const struct ctl_cmd ctl_cmds[] = {
     {"reload", c_reload, {NULL}, NULL},
     {"config-check", c_config_check, {"file", NULL}, "file"},
     {"hosts", c_hosts, {NULL}, NULL},
+    {"host-add", c_host_add, {"mac", "ip", "name", "tags", NULL}, "mac"},
+    {"host-set", c_host_set, {"mac", "ip", "name", "tags", NULL}, "mac"},
+    {"host-del", c_host_del, {"mac", NULL}, "mac"},
+    {"host-action",
+     c_host_action,
+     {"mac", "action", "once", "file", "script", "kernel", "initrd", "cmdline", NULL},
+     "action"},
+    {"host-done", c_host_done, {"mac", NULL}, "mac"},
     {"cache-warm", c_cache_warm, {"paths", NULL}, "paths", "paths"},
     {"cache-status", c_cache_status, {NULL}, NULL},
     {"cache-unpin", c_cache_unpin, {"path", NULL}, "path"},
@@ -541,10 +680,12 @@ static const struct ctl_cmd *ctl_validate(const struct bs_json *root, char *err,
 		if (strcmp(ctl_cmds[i].name, name) == 0)
 			cmd = &ctl_cmds[i];
 	if (!cmd) {
-		snprintf(err, errlen,
-			 "unknown cmd \"%.64s\" (status, stats, leases, lease-release, reload, "
-			 "config-check, hosts, cache-warm, cache-status, cache-unpin, events)",
-			 name);
+		snprintf(
+		    err, errlen,
+		    "unknown cmd \"%.64s\" (status, stats, leases, lease-release, reload, "
+		    "config-check, hosts, host-add, host-set, host-del, host-action, host-done, "
+		    "cache-warm, cache-status, cache-unpin, events)",
+		    name);
 		return NULL;
 	}
 	for (const struct bs_json *m = root->child; m; m = m->next) {
@@ -586,7 +727,7 @@ void bs_ctl_handle(const struct bs_ctl_env *env, const struct bs_ctl_peer *peer,
 	    .max_len = BS_CTL_MAX_LINE, .max_depth = 2, .max_nodes = 1 + CTL_MAX_MEMBERS};
 	struct bs_json_doc *doc = NULL;
 	const struct ctl_cmd *cmd;
-	char err[200], msg[260];
+	char err[320], msg[360];
 	int rc;
 
 	bs_jw_reset(out);

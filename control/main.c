@@ -10,9 +10,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <syslog.h>
@@ -21,6 +24,7 @@
 
 #include "control/config.h"
 #include "control/ctl.h"
+#include "control/hosts.h"
 #include "control/leasefile.h"
 #include "io/io.h"
 #include "proto/dhcp.h"
@@ -32,6 +36,7 @@
 #include "cache.h"
 #include "http_server.h"
 #include "proto/ipxe_script.h"
+#include "util/bytes.h"
 #include "util/events.h"
 
 #define BS_TFTP_WORKERS_MAX 16 /* = the worker cap (dataplane/worker.c) */
@@ -77,6 +82,22 @@ struct app {
 	struct lease_table *leases;
 	struct leasefile *lf;
 	struct dhcp_server *dhcp;
+	struct bs_hosts *hosts; /* the host registry (control/hosts.h) */
+	atomic_size_t hosts_once; /* hosts waiting on install .. once: any thread reads it */
+	/* Files delivered by the TFTP servers of workers 1..N-1 (their own
+	   threads), handed to the main thread, which owns the registry and the
+	   lease table. Rare (a final file of a host on install .. once), so a
+	   lock is fine; full: dropped and counted (the installer can still
+	   report done over HTTP). */
+	pthread_t main_thread;
+	pthread_mutex_t dq_lock;
+	int dq_fd; /* eventfd, polled by the main worker */
+	unsigned dq_n;
+	uint64_t dq_dropped;
+	struct {
+		uint32_t ip;
+		char path[256];
+	} dq[32];
 	/* One per worker that serves TFTP (its share of the transfer ports). */
 	struct tftp_server *tftp[BS_TFTP_WORKERS_MAX];
 	unsigned ntftp;
@@ -285,6 +306,8 @@ static void app_reload(void *arg)
 
 	if (a->dhcp)
 		dhcp_server_set_policy(a->dhcp, ncfg->policy);
+	if (a->hosts && bs_hosts_set_policy(a->hosts, ncfg->policy) < 0)
+		bs_logf(&a->log, LOG_ERR, "reload: hosts: out of memory");
 	/* The old policy is unreferenced only now that the swap is done. */
 	if (a->live != a->cfg)
 		bs_config_free(a->live);
@@ -393,6 +416,131 @@ static int open_dhcp(struct app *a)
 	return 0;
 }
 
+/* ---- the host registry (control/hosts.h) ---- */
+
+static void hosts_publish(void *arg, const struct bs_hostsnap *snap)
+{
+	struct app *a = arg;
+
+	atomic_store(&a->hosts_once, snap ? snap->n_once : 0);
+	if (a->dhcp)
+		dhcp_server_set_hosts(a->dhcp, snap);
+}
+
+/* Who a TFTP/HTTP client is: its lease, else a host reserving its address. */
+static bool ip_to_mac(struct app *a, uint32_t ip, uint8_t mac[6])
+{
+	const struct lease *l = a->leases ? lease_find_ip(a->leases, ip) : NULL;
+	const struct bs_hostsnap *s = bs_hosts_snapshot(a->hosts);
+
+	if (l) {
+		memcpy(mac, l->mac, 6);
+		return true;
+	}
+	for (size_t i = 0; s && i < s->n; i++)
+		if (s->e[i].host.ip == ip) {
+			memcpy(mac, s->e[i].host.mac, 6);
+			return true;
+		}
+	return false;
+}
+
+/* A file was delivered whole (TFTP, HTTP): maybe a once target is done.
+   Per file of a boot storm: nothing to look up while no host waits. */
+static void hosts_delivered_now(struct app *a, uint32_t ip, const char *path)
+{
+	const struct bs_hostsnap *s = bs_hosts_snapshot(a->hosts);
+	uint8_t mac[6];
+
+	if (s && s->n_once && ip_to_mac(a, ip, mac))
+		bs_hosts_delivered(a->hosts, mac, path, strlen(path));
+}
+
+static void hosts_delivered(void *arg, uint32_t ip, const char *path)
+{
+	struct app *a = arg;
+	uint64_t one = 1;
+
+	if (!atomic_load_explicit(&a->hosts_once, memory_order_relaxed))
+		return;
+	if (pthread_equal(pthread_self(), a->main_thread)) {
+		hosts_delivered_now(a, ip, path);
+		return;
+	}
+	pthread_mutex_lock(&a->dq_lock);
+	if (a->dq_n < BS_ARRAY_SIZE(a->dq)) {
+		a->dq[a->dq_n].ip = ip;
+		snprintf(a->dq[a->dq_n].path, sizeof(a->dq[0].path), "%s", path);
+		a->dq_n++;
+	} else {
+		a->dq_dropped++;
+	}
+	pthread_mutex_unlock(&a->dq_lock);
+	if (write(a->dq_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		return; /* the counter is full: a wake-up is pending anyway */
+}
+
+/* The main worker polls dq_fd: take what the other workers delivered. */
+static void hosts_delivered_ready(void *arg, uint64_t now_ms)
+{
+	struct app *a = arg;
+	unsigned n;
+	uint64_t v;
+	__typeof__(a->dq) q;
+
+	(void)now_ms;
+	if (read(a->dq_fd, &v, sizeof(v)) < 0)
+		return;
+	pthread_mutex_lock(&a->dq_lock);
+	n = a->dq_n;
+	memcpy(q, a->dq, n * sizeof(q[0]));
+	a->dq_n = 0;
+	pthread_mutex_unlock(&a->dq_lock);
+	for (unsigned i = 0; i < n; i++)
+		hosts_delivered_now(a, q[i].ip, q[i].path);
+}
+
+static int hosts_done(void *arg, uint32_t ip, const uint8_t *mac)
+{
+	struct app *a = arg;
+	uint8_t m[6];
+
+	if (!mac) {
+		if (!ip_to_mac(a, ip, m))
+			return -ENOENT;
+		mac = m;
+	}
+	return bs_hosts_done(a->hosts, mac);
+}
+
+/* host-state=, else "hosts" next to the lease file. */
+static int open_hosts(struct app *a)
+{
+	char path[PATH_MAX], err[600];
+	const char *ls = strrchr(a->cfg->lease_file, '/');
+	int rc;
+
+	if (a->cfg->host_state[0])
+		snprintf(path, sizeof(path), "%s", a->cfg->host_state);
+	else
+		snprintf(path, sizeof(path), "%.*shosts",
+			 ls ? (int)(ls - a->cfg->lease_file + 1) : 0, a->cfg->lease_file);
+	rc = make_parent_dirs(path);
+	if (rc < 0) {
+		bs_logf(&a->log, LOG_ERR, "host-state %s: cannot create its directory: %s", path,
+			strerror(-rc));
+		return rc;
+	}
+	rc = bs_hosts_open(path, a->cfg->policy, &a->log, &a->hosts, err, sizeof(err));
+	if (rc < 0) {
+		bs_logf(&a->log, LOG_ERR, "host-state: %s", err);
+		return rc;
+	}
+	bs_hosts_set_publish(a->hosts, hosts_publish, a);
+	bs_logf(&a->log, LOG_INFO, "%zu hosts (%s)", bs_hosts_snapshot(a->hosts)->n, path);
+	return 0;
+}
+
 /*
  * One TFTP server per worker that serves TFTP: with N workers, server k
  * owns the transfer ports port_lo + k, + N, ... (so an ACK's destination
@@ -432,6 +580,8 @@ static int open_tftp(struct app *a)
 			tc.max_transfers = (tc.max_transfers + a->ntftp - 1) / a->ntftp;
 	}
 	bs_cache_tftp_files(a->cache, &files);
+	files.delivered = hosts_delivered;
+	files.delivered_arg = a;
 	for (unsigned k = 0; k < a->ntftp; k++) {
 		struct tftp_config wc = tc;
 
@@ -556,23 +706,23 @@ static void app_stats(void *arg, bs_stat_fn fn, void *fnarg)
 		bs_ctl_stats_foreach(a->ctl, fn, fnarg);
 }
 
-/* GET /boot.ipxe: the client's tags are its dhcp-host entry's (+ known);
-   the live config, so a reload changes the scripts. */
+/* GET /boot.ipxe: the host's boot action if it has one, else the
+   ipxe-boot lines for its tags (its host entry's + known); the live
+   config and registry, so a reload or a host command changes the scripts. */
 static size_t app_ipxe_script(void *arg, const uint8_t *mac, const char *host, size_t host_len,
 			      char *out, size_t cap)
 {
 	struct app *a = arg;
 	const struct bs_config *cfg = a->live ? a->live : a->cfg;
-	const struct bs_policy *p = cfg->policy;
-	bs_tagset tags = 0;
+	const struct bs_hostsnap_entry *e =
+	    mac ? bs_hostsnap_find(bs_hosts_snapshot(a->hosts), mac) : NULL;
+	struct ipxe_boot ab;
+	bs_tagset tags = e ? e->host.set | (1ull << BS_TAG_KNOWN) : 0;
 
+	if (e && ipxe_boot_from_act(&e->act, &ab))
+		return ipxe_render(&ab, host, host_len, out, cap);
 	if (!cfg->nipxe_boots)
 		return 0;
-	for (size_t i = 0; mac && i < p->nhosts; i++)
-		if (memcmp(p->hosts[i].mac, mac, 6) == 0) {
-			tags = p->hosts[i].set | (1ull << BS_TAG_KNOWN);
-			break;
-		}
 	return ipxe_render(ipxe_select(cfg->ipxe_boots, cfg->nipxe_boots, tags), host, host_len,
 			   out, cap);
 }
@@ -610,6 +760,9 @@ static int open_http(struct app *a)
 	    .ipxe_script = app_ipxe_script,
 	    .ipxe_arg = a,
 	    .events = a->events[0],
+	    .delivered = hosts_delivered,
+	    .done = hosts_done,
+	    .hosts_arg = a,
 	};
 	int err;
 
@@ -650,6 +803,13 @@ static int open_all(struct app *a)
 	};
 	int err;
 
+	a->main_thread = pthread_self();
+	pthread_mutex_init(&a->dq_lock, NULL);
+	a->dq_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (a->dq_fd < 0) {
+		bs_logf(&a->log, LOG_ERR, "eventfd: %s", strerror(errno));
+		return -errno;
+	}
 	err = add_event_ring(a);
 	if (err < 0)
 		return err;
@@ -669,6 +829,9 @@ static int open_all(struct app *a)
 	} else {
 		bs_logf(&a->log, LOG_NOTICE, "no dhcp-range: DHCP and PXE are off");
 	}
+	err = open_hosts(a);
+	if (err < 0)
+		return err;
 	if (!a->dhcp && !cfg->tftp_enabled && !cfg->http_port) {
 		bs_logf(&a->log, LOG_ERR, "nothing to serve: no dhcp-range and no enable-tftp");
 		return -EINVAL;
@@ -736,6 +899,15 @@ static int open_worker(struct app *a)
 			return err;
 		}
 	}
+	if (a->ntftp > 1) {
+		struct bs_worker_fd f = {a->dq_fd, hosts_delivered_ready, NULL, a};
+
+		err = bs_worker_add_fd(a->worker, &f);
+		if (err < 0) {
+			bs_logf(&a->log, LOG_ERR, "worker: delivered files: %s", strerror(-err));
+			return err;
+		}
+	}
 	if (a->cache) {
 		struct bs_worker_fd f = {-1, cache_warm_ready, NULL, a};
 
@@ -789,6 +961,7 @@ static int open_ctl(struct app *a)
 	    .conf_path = a->conf_path,
 	    .started = time(NULL),
 	    .leases = a->leases,
+	    .hosts = a->hosts,
 	    .live = &a->live,
 	    .arg = a,
 	    .sync_leases = ctl_sync,
@@ -825,6 +998,7 @@ static void close_all(struct app *a)
 			tftp_server_free(a->tftp[k]);
 	if (a->dhcp)
 		dhcp_server_free(a->dhcp);
+	bs_hosts_close(a->hosts); /* after DHCP, which borrows its snapshot */
 	bs_io_close(a->io);
 	if (a->lf)
 		leasefile_close(a->lf);
@@ -832,6 +1006,8 @@ static void close_all(struct app *a)
 		lease_table_free(a->leases);
 	if (a->warm_tfd > 0)
 		close(a->warm_tfd);
+	if (a->dq_fd > 0)
+		close(a->dq_fd);
 	if (a->cache)
 		bs_cache_free(a->cache);
 	for (unsigned k = 0; k < a->nevents; k++)

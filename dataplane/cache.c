@@ -771,6 +771,7 @@ static int tftp_open(void *arg, const char *path, size_t path_len, struct tftp_f
 	out->data = f->data;
 	out->size = f->size;
 	out->handle = f;
+	out->name = ((const struct cache_entry *)f->priv)->path;
 	return 0;
 }
 

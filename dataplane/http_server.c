@@ -80,6 +80,7 @@ enum http_stat {
 	HS_ERRORS,
 	HS_METRICS,
 	HS_IPXE,
+	HS_DONE,
 	HS_COUNT
 };
 
@@ -90,6 +91,7 @@ static const char *const hs_names[HS_COUNT] = {
     [HS_5XX] = "http_status_5xx",	    [HS_BYTES] = "http_bytes_sent",
     [HS_TIMEOUTS] = "http_timeouts",	    [HS_ERRORS] = "http_errors",
     [HS_METRICS] = "http_metrics_requests", [HS_IPXE] = "http_ipxe_scripts",
+    [HS_DONE] = "http_done_reports",
 };
 
 struct conn {
@@ -322,6 +324,32 @@ static bool answer_ipxe(struct bs_http *h, struct conn *c, const struct http_req
 	return true;
 }
 
+/* GET /done[?mac=..]: an installer says it is done (host action once). */
+static void answer_done(struct bs_http *h, struct conn *c, const struct http_req *q, bool keep,
+			bool is_head)
+{
+	static const char *const said[] = {"nothing to finish for this host\n",
+					   "done: the host boots locally from now on\n"};
+	uint8_t mac[6];
+	bool has_mac = ipxe_query_mac(q->query, q->query_len, mac) == 0;
+	int rc;
+
+	/* HEAD must not change anything; a mac= that does not parse is not
+	   "whoever asks" */
+	if (is_head || (!has_mac && q->query_len && memmem(q->query, q->query_len, "mac=", 4))) {
+		answer_error(h, c, is_head ? 405 : 400, keep, is_head);
+		return;
+	}
+	rc = h->cfg.done(h->cfg.hosts_arg, c->ip, has_mac ? mac : NULL);
+	if (rc < 0) {
+		answer_error(h, c, rc == -ENOENT ? 404 : 500, keep, is_head);
+		return;
+	}
+	h->st[HS_DONE]++;
+	answer_dynamic(h, c, keep, is_head, "text/plain; charset=utf-8", said[rc > 0],
+		       strlen(said[rc > 0]));
+}
+
 /* Build the answer to one parsed request into c (state becomes WRITE). */
 static void answer(struct bs_http *h, struct conn *c, const struct http_req *q)
 {
@@ -358,6 +386,10 @@ static void answer(struct bs_http *h, struct conn *c, const struct http_req *q)
 	if (h->cfg.ipxe_script && strcmp(q->path, "/boot.ipxe") == 0 &&
 	    answer_ipxe(h, c, q, keep, is_head))
 		return;
+	if (h->cfg.done && strcmp(q->path, "/done") == 0) {
+		answer_done(h, c, q, keep, is_head);
+		return;
+	}
 	/* "/" is the HTTP root: the rest is relative to the cache's root. */
 	err = q->path_len > 1 ? bs_cache_get(h->cfg.cache, q->path + 1, q->path_len - 1, &f)
 			      : -ENOENT;
@@ -497,6 +529,8 @@ static bool conn_write(struct bs_http *h, struct conn *c, uint64_t now)
 	}
 	/* done */
 	if (c->file) {
+		if (c->status == 200 && h->cfg.delivered)
+			h->cfg.delivered(h->cfg.hosts_arg, c->ip, c->path);
 		bs_cache_put(h->cfg.cache, c->file);
 		c->file = NULL;
 	}

@@ -51,6 +51,14 @@ struct bs_http_config {
 
 	/* Client events (util/events.h, http-done) go here; NULL: none. */
 	struct bs_ev_ring *events;
+	/* Host actions (control/hosts.c), both may be NULL. delivered: a
+	   200 body was sent whole to ip (path as requested, with its '/').
+	   done: GET /done[?mac=..] (mac NULL: the client's ip says who);
+	   returns 1 (the action changed), 0 (nothing to finish), -ENOENT
+	   (unknown host) or another -errno. */
+	void (*delivered)(void *arg, uint32_t ip, const char *path);
+	int (*done)(void *arg, uint32_t ip, const uint8_t *mac);
+	void *hosts_arg;
 };
 
 /* Listening socket bound and listening. NULL + errno (EADDRINUSE ...). */
@@ -73,7 +81,7 @@ void bs_http_tick(struct bs_http *h, uint64_t now_ms);
  * http_conns_accepted, http_conns_active, http_conns_rejected (503),
  * http_requests, http_status_2xx/3xx/4xx/5xx, http_bytes_sent (bodies),
  * http_timeouts, http_errors (socket errors), http_metrics_requests,
- * http_ipxe_scripts.
+ * http_ipxe_scripts, http_done_reports.
  */
 void bs_http_stats_foreach(const struct bs_http *h, bs_stat_fn fn, void *arg);
 

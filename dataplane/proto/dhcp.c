@@ -17,6 +17,7 @@
 #include "../util/events.h"
 #include "dhcp_pxe.h"
 #include "dhcp_wire.h"
+#include "hostact.h"
 #include "lease.h"
 
 /* How long an offered address is held for the client's REQUEST. */
@@ -41,7 +42,11 @@ struct dhcp_server {
 	uint64_t rx[DHCP_MSGTYPE_MAX + 1], tx[DHCP_MSGTYPE_MAX + 1];
 	uint64_t rx_bootsrv, verdicts[DHCP_VERDICT_COUNT];
 
-	/* Reservations, open addressing, host index + 1 (0 = empty slot). */
+	/* Reservations: the host registry's snapshot when one is set, else
+	   the policy's dhcp-host lines (host_at). Open addressing, host
+	   index + 1 (0 = empty slot). */
+	const struct bs_hostsnap *snap;
+	uint64_t host_ignored;
 	uint32_t *host_mac, *host_ip, host_mask;
 	struct dhcp_opt_index opts;
 	uint32_t *cursor; /* per range: where the free-address scan resumes */
@@ -82,6 +87,16 @@ static uint32_t ip_hash(uint32_t ip)
 
 /* ---- policy indexes ---- */
 
+static size_t host_count(const struct dhcp_server *srv)
+{
+	return srv->snap ? srv->snap->n : srv->pol->nhosts;
+}
+
+static const struct bs_host *host_at(const struct dhcp_server *srv, size_t i)
+{
+	return srv->snap ? &srv->snap->e[i].host : &srv->pol->hosts[i];
+}
+
 static void index_free(struct dhcp_server *srv)
 {
 	free(srv->host_mac);
@@ -95,11 +110,12 @@ static void index_free(struct dhcp_server *srv)
 static void index_build(struct dhcp_server *srv)
 {
 	const struct bs_policy *p = srv->pol;
+	size_t nhosts = host_count(srv);
 	uint32_t size = 16;
 
 	index_free(srv);
 	srv->niftags = 0;
-	while (size < 2 * p->nhosts && size < (1u << 30))
+	while (size < 2 * nhosts && size < (1u << 30))
 		size <<= 1;
 	srv->host_mac = calloc(size, sizeof(uint32_t));
 	srv->host_ip = calloc(size, sizeof(uint32_t));
@@ -109,14 +125,14 @@ static void index_build(struct dhcp_server *srv)
 		free(srv->host_ip);
 		srv->host_mac = srv->host_ip = NULL;
 	}
-	for (size_t i = 0; srv->host_mac && i < p->nhosts; i++) {
-		const struct bs_host *h = &p->hosts[i];
+	for (size_t i = 0; srv->host_mac && i < nhosts; i++) {
+		const struct bs_host *h = host_at(srv, i);
 		uint32_t s;
 
 		/* The first entry for a MAC or an address wins. */
 		for (s = mac_hash(h->mac) & srv->host_mask; srv->host_mac[s];
 		     s = (s + 1) & srv->host_mask)
-			if (!memcmp(p->hosts[srv->host_mac[s] - 1].mac, h->mac, 6))
+			if (!memcmp(host_at(srv, srv->host_mac[s] - 1)->mac, h->mac, 6))
 				break;
 		if (!srv->host_mac[s])
 			srv->host_mac[s] = (uint32_t)i + 1;
@@ -124,7 +140,7 @@ static void index_build(struct dhcp_server *srv)
 			continue;
 		for (s = ip_hash(h->ip) & srv->host_mask; srv->host_ip[s];
 		     s = (s + 1) & srv->host_mask)
-			if (p->hosts[srv->host_ip[s] - 1].ip == h->ip)
+			if (host_at(srv, srv->host_ip[s] - 1)->ip == h->ip)
 				break;
 		if (!srv->host_ip[s])
 			srv->host_ip[s] = (uint32_t)i + 1;
@@ -145,36 +161,42 @@ static void index_build(struct dhcp_server *srv)
 
 static const struct bs_host *host_by_mac(const struct dhcp_server *srv, const uint8_t mac[6])
 {
-	const struct bs_policy *p = srv->pol;
-
 	if (!srv->host_mac) {
-		for (size_t i = 0; i < p->nhosts; i++)
-			if (!memcmp(p->hosts[i].mac, mac, 6))
-				return &p->hosts[i];
+		for (size_t i = 0; i < host_count(srv); i++)
+			if (!memcmp(host_at(srv, i)->mac, mac, 6))
+				return host_at(srv, i);
 		return NULL;
 	}
 	for (uint32_t s = mac_hash(mac) & srv->host_mask; srv->host_mac[s];
 	     s = (s + 1) & srv->host_mask)
-		if (!memcmp(p->hosts[srv->host_mac[s] - 1].mac, mac, 6))
-			return &p->hosts[srv->host_mac[s] - 1];
+		if (!memcmp(host_at(srv, srv->host_mac[s] - 1)->mac, mac, 6))
+			return host_at(srv, srv->host_mac[s] - 1);
 	return NULL;
 }
 
 static const struct bs_host *host_by_ip(const struct dhcp_server *srv, uint32_t ip)
 {
-	const struct bs_policy *p = srv->pol;
-
 	if (!srv->host_ip) {
-		for (size_t i = 0; i < p->nhosts; i++)
-			if (p->hosts[i].ip == ip)
-				return &p->hosts[i];
+		for (size_t i = 0; i < host_count(srv); i++)
+			if (host_at(srv, i)->ip == ip)
+				return host_at(srv, i);
 		return NULL;
 	}
 	for (uint32_t s = ip_hash(ip) & srv->host_mask; srv->host_ip[s];
 	     s = (s + 1) & srv->host_mask)
-		if (p->hosts[srv->host_ip[s] - 1].ip == ip)
-			return &p->hosts[srv->host_ip[s] - 1];
+		if (host_at(srv, srv->host_ip[s] - 1)->ip == ip)
+			return host_at(srv, srv->host_ip[s] - 1);
 	return NULL;
+}
+
+/* The boot action of a host found by host_by_mac (NULL: none). */
+static const struct hostact *host_act(const struct dhcp_server *srv, const struct bs_host *h)
+{
+	if (!srv->snap || !h)
+		return NULL;
+	return &((const struct bs_hostsnap_entry *)((const char *)h -
+						    offsetof(struct bs_hostsnap_entry, host)))
+		    ->act;
 }
 
 struct dhcp_server *dhcp_server_new(const struct bs_policy *policy, struct lease_table *leases,
@@ -243,6 +265,12 @@ static void emit_rx(const struct dhcp_server *srv, const struct dhcp_ctx *c)
 		emit(srv, c, ev_type[m->msgtype], ip, NULL);
 }
 
+void dhcp_server_set_hosts(struct dhcp_server *srv, const struct bs_hostsnap *snap)
+{
+	srv->snap = snap;
+	index_build(srv);
+}
+
 void dhcp_stats_foreach(const struct dhcp_server *srv, bs_stat_fn fn, void *arg)
 {
 	char name[64];
@@ -258,6 +286,7 @@ void dhcp_stats_foreach(const struct dhcp_server *srv, bs_stat_fn fn, void *arg)
 		fn(arg, name, srv->tx[t]);
 	}
 	fn(arg, "dhcp_rx_bootsrv", srv->rx_bootsrv);
+	fn(arg, "dhcp_host_ignored", srv->host_ignored);
 	for (unsigned v = 0; v < DHCP_VERDICT_COUNT; v++) {
 		snprintf(name, sizeof(name), "dhcp_%s", verdict_names[v]);
 		fn(arg, name, srv->verdicts[v]);
@@ -902,7 +931,9 @@ enum dhcp_verdict dhcp_input(struct dhcp_server *srv, const struct bs_udp_meta *
 	else
 		c.server_ip = meta->if_addr;
 	c.host = host_by_mac(srv, m->chaddr);
+	c.act = host_act(srv, c.host);
 	if (c.host && c.host->ignore) {
+		srv->host_ignored++;
 		srv->verdicts[DHCP_NO_REPLY]++;
 		return DHCP_NO_REPLY;
 	}

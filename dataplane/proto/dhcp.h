@@ -64,6 +64,14 @@ struct bs_ev_ring;
 void dhcp_server_set_events(struct dhcp_server *srv, struct bs_ev_ring *ring);
 
 /*
+ * Swap in a host snapshot (control/hosts.c): its entries replace the
+ * policy's dhcp-host lines, with their boot actions (hostact.h). Borrowed
+ * until the next call; NULL: back to the policy's lines. Between packets.
+ */
+struct bs_hostsnap;
+void dhcp_server_set_hosts(struct dhcp_server *srv, const struct bs_hostsnap *snap);
+
+/*
  * Handle one UDP payload received on port 67 or 4011 (meta->dst_port says
  * which). now: wall-clock seconds (lease expiry is wall-clock because leases
  * outlive the process); now_ms: a monotonic clock for rate limits.

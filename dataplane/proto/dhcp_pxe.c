@@ -249,16 +249,63 @@ static bool set_boot(struct dhcp_ctx *c, struct dhcp_reply *r, const struct bs_b
 	return true;
 }
 
+/*
+ * Host action local (hostact.h): a PXE BIOS ROM gets a menu of one item,
+ * type 0 "local boot", chosen at once (prompt timeout 0): the ROM returns
+ * to the BIOS, which boots the next device (dnsmasq's pxe-service=x86PC,..
+ * without a basename does the same). iPXE whose dhcp-boot is our
+ * /boot.ipxe script gets the script, which says exit (dhcp_pxe_fill).
+ * Everyone else gets no boot file: iPXE says so and returns to the
+ * firmware, UEFI finds no boot offer; both go on to the next boot option
+ * (docs/client-quirks.md). Returns whether r now says something to boot.
+ */
+static bool local_boot(struct dhcp_ctx *c, struct dhcp_reply *r)
+{
+	static const uint8_t menu[] = {0, 0, 10, 'L', 'o', 'c', 'a', 'l', ' ', 'b', 'o', 'o', 't'};
+	static const uint8_t prompt[] = {0, 'P', 'X', 'E'};
+	uint8_t disc = PXE_DISC_NO_BROADCAST | PXE_DISC_NO_MULTICAST;
+	uint8_t o43[64];
+	size_t n = 0;
+
+	if (!c->pxe || c->ipxe || c->http || c->arch != 0)
+		return false;
+	sub_put(o43, &n, sizeof(o43), PXE_DISCOVERY_CONTROL, &disc, 1);
+	sub_put(o43, &n, sizeof(o43), PXE_BOOT_MENU, menu, sizeof(menu));
+	sub_put(o43, &n, sizeof(o43), PXE_MENU_PROMPT, prompt, sizeof(prompt));
+	o43[n++] = DHO_END;
+	pxe_common(c, r, "PXEClient");
+	dhcp_opts_add(&r->opts, DHO_VENDOR_ENCAP, o43, n);
+	return true;
+}
+
+/* Host action install with file=: that file instead of dhcp-boot's. */
+static const struct bs_boot *act_boot(const struct dhcp_ctx *c, struct bs_boot *b)
+{
+	if (!c->act || c->act->kind != HOSTACT_INSTALL || !c->act->file[0])
+		return NULL;
+	memset(b, 0, sizeof(*b));
+	snprintf(b->file, sizeof(b->file), "%s", c->act->file);
+	return b;
+}
+
 bool dhcp_pxe_fill(struct dhcp_ctx *c, struct dhcp_reply *r)
 {
-	const struct bs_boot *b;
+	struct bs_boot ab;
+	const struct bs_boot *forced = act_boot(c, &ab), *b;
 	bool booted;
 
+	if (c->act && c->act->kind == HOSTACT_LOCAL) {
+		/* iPXE pointed at our script asks it: the script says exit */
+		b = c->ipxe ? find_boot(c, false) : NULL;
+		if (b && strstr(b->file, "/boot.ipxe"))
+			return set_boot(c, r, b);
+		return local_boot(c, r);
+	}
 	if (c->http) {
 		/* UEFI HTTP boot (UEFI 2.5+ spec 24.7): the vendor class must
 		   come back or the firmware ignores the offer. */
 		pxe_common(c, r, "HTTPClient");
-		b = find_boot(c, true);
+		b = forced && is_url(forced->file) ? forced : find_boot(c, true);
 		if (!b) {
 			ratelog(c, LOG_WARNING,
 				"HTTP boot client (arch %u) but no dhcp-boot with an http:// URL "
@@ -268,10 +315,10 @@ bool dhcp_pxe_fill(struct dhcp_ctx *c, struct dhcp_reply *r)
 		}
 		return set_boot(c, r, b);
 	}
-	if (c->pxe && pxe_menu(c, r))
+	if (c->pxe && !forced && pxe_menu(c, r))
 		return true;
 
-	b = find_boot(c, false);
+	b = forced ? forced : find_boot(c, false);
 	booted = b && set_boot(c, r, b);
 	if (c->pxe) {
 		/* No menu: discovery control "boot the file in this offer".

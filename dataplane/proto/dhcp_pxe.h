@@ -15,6 +15,7 @@
 
 #include "dhcp.h"
 #include "dhcp_wire.h"
+#include "hostact.h"
 #include "policy.h"
 
 /* PXE vendor sub-options inside option 43 (PXE spec 2.1 table 2-1). */
@@ -47,6 +48,7 @@ struct dhcp_ctx {
 	struct bs_ratelimit *rl;
 	const struct bs_range *range; /* NULL for a 4011 request off every range */
 	const struct bs_host *host;   /* matching dhcp-host, NULL if none */
+	const struct hostact *act;    /* its boot action (hostact.h), NULL if none */
 	bs_tagset tags;
 	uint32_t server_ip; /* our address as the client sees it (option 54) */
 	uint16_t arch;	    /* option 93's first entry; 0 (x86 BIOS) if absent */

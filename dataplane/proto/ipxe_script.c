@@ -7,12 +7,43 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hostact.h"
+
 const struct ipxe_boot *ipxe_select(const struct ipxe_boot *v, size_t n, bs_tagset tags)
 {
 	for (size_t i = 0; i < n; i++)
 		if (bs_tagexpr_match(&v[i].match, tags))
 			return &v[i];
 	return NULL;
+}
+
+bool ipxe_boot_from_act(const struct hostact *a, struct ipxe_boot *out)
+{
+	memset(out, 0, sizeof(*out));
+	switch (a->kind) {
+	case HOSTACT_LOCAL:
+	case HOSTACT_IGNORE:
+		out->kind = IPXE_BOOT_LOCAL;
+		return true;
+	case HOSTACT_INSTALL:
+		break;
+	default:
+		return false;
+	}
+	if (a->kernel[0]) {
+		out->kind = IPXE_BOOT_KERNEL;
+		snprintf(out->kernel, sizeof(out->kernel), "%s", a->kernel);
+		snprintf(out->cmdline, sizeof(out->cmdline), "%s", a->cmdline);
+		if (a->initrd[0]) {
+			snprintf(out->initrd[0], sizeof(out->initrd[0]), "%s", a->initrd);
+			out->ninitrd = 1;
+		}
+	} else {
+		out->kind = IPXE_BOOT_CHAIN;
+		snprintf(out->kernel, sizeof(out->kernel), "%s",
+			 a->script[0] ? a->script : a->file);
+	}
+	return true;
 }
 
 struct out {

@@ -36,6 +36,15 @@ struct ipxe_boot {
 	char cmdline[IPXE_CMDLINE_MAX]; /* "" if none */
 };
 
+/*
+ * The script of a host action (hostact.h) into out: local and ignore exit
+ * (the firmware boots the next device), install boots its target (kernel
+ * + initrd + cmdline, or chains the script or boot file). false for
+ * default: the ipxe-boot lines decide.
+ */
+struct hostact;
+bool ipxe_boot_from_act(const struct hostact *a, struct ipxe_boot *out);
+
 /* The first entry whose tag expression matches tags, or NULL. */
 const struct ipxe_boot *ipxe_select(const struct ipxe_boot *v, size_t n, bs_tagset tags);
 

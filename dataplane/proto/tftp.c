@@ -623,6 +623,9 @@ static enum tftp_verdict on_ack(struct tftp_server *srv, struct tftp_xfer *x, ui
 		if (acked == x->nblocks) {
 			srv->stats[ST_DONE]++;
 			ev_xfer(srv, x, BS_EV_TFTP_DONE, x->size, 0, now_ms);
+			if (srv->files.delivered && x->file.name)
+				srv->files.delivered(srv->files.delivered_arg, x->client_ip,
+						     x->file.name);
 			xfer_free(srv, x);
 			return TFTP_OK;
 		}

@@ -28,12 +28,17 @@ struct tftp_file {
 	const uint8_t *data;
 	uint64_t size;
 	void *handle; /* the source's own */
+	const char *name; /* the source's name for it, for delivered(); may be NULL */
 };
 
 struct tftp_files {
 	int (*open)(void *arg, const char *path, size_t path_len, struct tftp_file *out);
 	void (*close)(void *arg, struct tftp_file *f);
 	void *arg;
+	/* The last block of f was acknowledged by client_ip (host actions,
+	   control/hosts.c). May be NULL. */
+	void (*delivered)(void *arg, uint32_t client_ip, const char *name);
+	void *delivered_arg;
 };
 
 /*

@@ -8,6 +8,7 @@
 #        prints "e2e-time: NAME <seconds>" (QEMU start -> marker).
 #        Serial log: $BS_TMP/NAME.serial, QEMU log: $BS_TMP/NAME.qemu.log
 #        BS_PCAP=1: also capture the tap to $BS_TMP/NAME.pcap (with BS_KEEP=1)
+#        BS_QEMU_ARGS: more QEMU arguments (word-split), e.g. a disk
 #
 # bios: SeaBIOS + the NIC's default iPXE ROM (ipxe-qemu), -boot n.
 # uefi: q35 + OVMF (pflash CODE_4M + a per-run copy of VARS_4M), NIC with
@@ -38,6 +39,8 @@ bs_qemu_boot() {
       ;;
     *) bs_fail "bs_qemu_boot: firmware '$fw'?" ;;
   esac
+  # shellcheck disable=SC2206
+  args+=(${BS_QEMU_ARGS:-})
   : >"$serial"
   if [ "${BS_PCAP:-0}" = 1 ]; then
     # debugging aid: capture the guest's traffic (BS_PCAP=1 BS_KEEP=1)

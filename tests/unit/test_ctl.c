@@ -19,6 +19,7 @@
 #include "control/config.h"
 #include "control/ctl.h"
 #include "control/ctl_events.h"
+#include "control/hosts.h"
 #include "control/json.h"
 #include "proto/lease.h"
 #include "util/events.h"
@@ -246,6 +247,83 @@ static const struct {
      "\"mac\":\"52:54:00:00:00:01\",\"ip\":\"10.0.0.5\",\"hostname\":\"pc1\",\"tags\":[\"lab\"]",
      NULL},
     {"hosts without ip", "{\"cmd\":\"hosts\"}", true, "\"ip\":null", NULL},
+    {"hosts: config entry has the default action", "{\"cmd\":\"hosts\"}", true,
+     "\"lease_secs\":0,\"origin\":\"", "\"action\":\"install\""},
+    {"hosts: default action", "{\"cmd\":\"hosts\"}", true,
+     "\"runtime\":false,\"action\":\"default\",\"once\":false}", NULL},
+    {"host-add",
+     "{\"cmd\":\"host-add\",\"mac\":\"52:54:00:00:00:09\",\"ip\":\"10.0.0.9\","
+     "\"name\":\"n9\",\"tags\":\"lab,x\"}",
+     true, "\"mac\":\"52:54:00:00:00:09\"", NULL},
+    {"host-add twice", "{\"cmd\":\"host-add\",\"mac\":\"52:54:00:00:00:09\"}", false,
+     "known already", NULL},
+    {"host-add a config host", "{\"cmd\":\"host-add\",\"mac\":\"52:54:00:00:00:01\"}", false,
+     "known already", NULL},
+    {"host-add taken ip",
+     "{\"cmd\":\"host-add\",\"mac\":\"52:54:00:00:00:0a\",\"ip\":\"10.0.0.5\"}", false,
+     "reserved for 52:54:00:00:00:01", NULL},
+    {"host-add bad mac", "{\"cmd\":\"host-add\",\"mac\":\"52:54:00:00:00\"}", false, "mac", NULL},
+    {"host-add bad ip", "{\"cmd\":\"host-add\",\"mac\":\"52:54:00:00:00:0b\",\"ip\":\"10.0.0\"}",
+     false, "ip: expected", NULL},
+    {"host-add bad name", "{\"cmd\":\"host-add\",\"mac\":\"52:54:00:00:00:0b\",\"name\":\"a b\"}",
+     false, "name: expected", NULL},
+    {"host-add bad tags", "{\"cmd\":\"host-add\",\"mac\":\"52:54:00:00:00:0b\",\"tags\":\"a,,b\"}",
+     false, "empty tag", NULL},
+    {"host-add no mac", "{\"cmd\":\"host-add\"}", false, "missing member", NULL},
+    {"host-add unknown member",
+     "{\"cmd\":\"host-add\",\"mac\":\"52:54:00:00:00:0b\",\"kernel\":\"k\"}", false,
+     "unknown member", NULL},
+    {"hosts shows the added host", "{\"cmd\":\"hosts\"}", true,
+     "\"mac\":\"52:54:00:00:00:09\",\"ip\":\"10.0.0.9\",\"hostname\":\"n9\",\"tags\":[\"lab\","
+     "\"x\"]",
+     NULL},
+    {"host-set unknown", "{\"cmd\":\"host-set\",\"mac\":\"52:54:00:00:00:0c\",\"name\":\"x\"}",
+     false, "no such host", NULL},
+    {"host-set", "{\"cmd\":\"host-set\",\"mac\":\"52:54:00:00:00:09\",\"name\":\"n9b\"}", true,
+     "\"ok\":true", NULL},
+    {"host-action install once",
+     "{\"cmd\":\"host-action\",\"mac\":\"52:54:00:00:00:09\",\"action\":\"install\",\"once\":"
+     "\"yes\","
+     "\"kernel\":\"vmlinuz\",\"initrd\":\"initrd.img\",\"cmdline\":\"console=ttyS0 quiet\"}",
+     true, "\"ok\":true", NULL},
+    {"hosts shows the action", "{\"cmd\":\"hosts\"}", true, "\"hostname\":\"n9b\"", NULL},
+    {"hosts shows the target", "{\"cmd\":\"hosts\"}", true,
+     "\"action\":\"install\",\"once\":true,\"kernel\":\"vmlinuz\",\"initrd\":\"initrd.img\","
+     "\"cmdline\":\"console=ttyS0 quiet\"",
+     NULL},
+    {"host-action without target",
+     "{\"cmd\":\"host-action\",\"mac\":\"52:54:00:00:00:09\",\"action\":\"install\"}", false,
+     "one target", NULL},
+    {"host-action bad kind",
+     "{\"cmd\":\"host-action\",\"mac\":\"52:54:00:00:00:09\",\"action\":\"wipe\"}", false,
+     "action: expected", NULL},
+    {"host-action path escape",
+     "{\"cmd\":\"host-action\",\"mac\":\"52:54:00:00:00:09\",\"action\":\"install\","
+     "\"file\":\"../x\"}",
+     false, "..", NULL},
+    {"host-action unknown host",
+     "{\"cmd\":\"host-action\",\"mac\":\"52:54:00:00:00:0d\",\"action\":\"local\"}", false,
+     "no such host", NULL},
+    {"host-action not a string",
+     "{\"cmd\":\"host-action\",\"mac\":\"52:54:00:00:00:09\",\"action\":1}", false,
+     "must be a string", NULL},
+    {"host-done flips once", "{\"cmd\":\"host-done\",\"mac\":\"52:54:00:00:00:09\"}", true,
+     "\"changed\":true", NULL},
+    {"host-done again changes nothing", "{\"cmd\":\"host-done\",\"mac\":\"52:54:00:00:00:09\"}",
+     true, "\"changed\":false", NULL},
+    {"hosts: now local", "{\"cmd\":\"hosts\"}", true, "\"action\":\"local\",\"once\":false}",
+     "initrd.img"},
+    {"host-action on a config host",
+     "{\"cmd\":\"host-action\",\"mac\":\"52:54:00:00:00:03\",\"action\":\"ignore\"}", true,
+     "\"ok\":true", NULL},
+    {"host-del a config host forgets its action",
+     "{\"cmd\":\"host-del\",\"mac\":\"52:54:00:00:00:03\"}", true, "\"ok\":true", NULL},
+    {"host-del a config host without state", "{\"cmd\":\"host-del\",\"mac\":\"52:54:00:00:00:03\"}",
+     false, "srv.conf:3", NULL},
+    {"host-del", "{\"cmd\":\"host-del\",\"mac\":\"52:54:00:00:00:09\"}", true, "\"ok\":true", NULL},
+    {"host-del unknown", "{\"cmd\":\"host-del\",\"mac\":\"52:54:00:00:00:09\"}", false,
+     "no such host", NULL},
+    {"hosts: deleted", "{\"cmd\":\"hosts\"}", true, "\"ok\":true", "52:54:00:00:00:09"},
     {"reload", "{\"cmd\":\"reload\"}", true, "\"config\":\"", NULL},
     {"config-check relative", "{\"cmd\":\"config-check\",\"file\":\"x.conf\"}", false, "absolute",
      NULL},
@@ -290,11 +368,21 @@ static void test_dispatch_table(void)
 	    .stats = fake_stats,
 	};
 	struct bs_ctl_peer root = {0, 1};
+	struct bs_hosts *hosts = NULL;
 	struct bs_jw w;
 
 	snprintf(conf_path, sizeof(conf_path), "%s", conf);
 	CU_ASSERT_EQUAL_FATAL(bs_config_from_file(conf, false, &cfg, &d), 0);
 	bs_diags_free(&d);
+	{
+		char herr[300], hpath[300];
+
+		snprintf(hpath, sizeof(hpath), "%s/hosts.state", tmpdir);
+		unlink(hpath);
+		CU_ASSERT_EQUAL_FATAL(
+		    bs_hosts_open(hpath, cfg->policy, NULL, &hosts, herr, sizeof(herr)), 0);
+		env.hosts = hosts;
+	}
 	CU_ASSERT_EQUAL(lease_set(t, 0x0a000005, m1, LEASE_BOUND, now + 3600, "pc1", now), 0);
 	CU_ASSERT_EQUAL(lease_set(t, 0x0a000006, m2, LEASE_OFFERED, now + 60, "a\"\x01\xff", now),
 			0);
@@ -322,6 +410,7 @@ static void test_dispatch_table(void)
 	}
 	CU_ASSERT_EQUAL(syncs, 1);
 	CU_ASSERT_EQUAL(reloads, 1);
+	bs_hosts_close(hosts);
 	CU_ASSERT_PTR_NULL(lease_find_ip(t, 0x0a000005));
 
 	/* config-check: file:line diagnostics; a bad config is never reloaded */

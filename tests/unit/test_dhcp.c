@@ -8,6 +8,7 @@
 #include "proto/dhcp.h"
 #include "proto/dhcp_pxe.h"
 #include "proto/dhcp_wire.h"
+#include "proto/hostact.h"
 #include "proto/lease.h"
 #include "unit.h"
 #include "util/bytes.h"
@@ -1197,6 +1198,12 @@ static void stat_sum(void *arg, const char *name, uint64_t v)
 		((uint64_t *)arg)[2] = v;
 }
 
+static void stat_ignored(void *arg, const char *name, uint64_t v)
+{
+	if (!strcmp(name, "dhcp_host_ignored"))
+		*(uint64_t *)arg = v;
+}
+
 static void test_hostile(void)
 {
 	struct env *e = pxe_env(false);
@@ -1416,6 +1423,120 @@ static void test_events(void)
 	}
 }
 
+/* ---- host actions (hostact.h) through a host snapshot ---- */
+
+struct act_case {
+	const char *desc;
+	bool proxy;
+	uint8_t kind;	  /* enum hostact_kind */
+	const char *file; /* install file= ("" none: kernel= instead) */
+	const char *vendor;
+	int arch;
+	bool ipxe;
+	enum dhcp_verdict v;
+	const char *want_file;
+	int menu; /* -1: no option 43, 0: no menu, 1: the local-boot menu, 2: config menu */
+};
+
+static const struct act_case act_cases[] = {
+    {"ignore: silence", false, HOSTACT_IGNORE, NULL, "PXEClient:Arch:00000", 0, false,
+     DHCP_NO_REPLY},
+    {"install file: BIOS PXE boots it, no menu", false, HOSTACT_INSTALL, "inst.0",
+     "PXEClient:Arch:00000", 0, false, DHCP_REPLIED, "inst.0", 0},
+    {"install file: plain client", false, HOSTACT_INSTALL, "inst.0", NULL, -1, false, DHCP_REPLIED,
+     "inst.0", -1},
+    {"install file: EFI PXE", false, HOSTACT_INSTALL, "inst.efi", "PXEClient:Arch:00007", 7, false,
+     DHCP_REPLIED, "inst.efi", 0},
+    {"install file: iPXE binary to iPXE (loop breaker)", false, HOSTACT_INSTALL, "undionly.kpxe",
+     "PXEClient:Arch:00000", 0, true, DHCP_REPLIED, "", 0},
+    {"install kernel: the config's menu", false, HOSTACT_INSTALL, "", "PXEClient:Arch:00000", 0,
+     false, DHCP_REPLIED, "", 2},
+    {"install kernel: iPXE gets its script", false, HOSTACT_INSTALL, "", "PXEClient:Arch:00007", 7,
+     true, DHCP_REPLIED, "http://10.0.0.1/boot.ipxe", 0},
+    {"local: BIOS PXE gets the local-boot menu", false, HOSTACT_LOCAL, NULL, "PXEClient:Arch:00000",
+     0, false, DHCP_REPLIED, "", 1},
+    {"local: iPXE gets the script (it says exit)", false, HOSTACT_LOCAL, NULL,
+     "PXEClient:Arch:00000", 0, true, DHCP_REPLIED, "http://10.0.0.1/boot.ipxe", -1},
+    {"local: EFI PXE gets no boot file", false, HOSTACT_LOCAL, NULL, "PXEClient:Arch:00007", 7,
+     false, DHCP_REPLIED, "", -1},
+    {"local: plain client, address only", false, HOSTACT_LOCAL, NULL, NULL, -1, false, DHCP_REPLIED,
+     "", -1},
+    {"default: the config decides", false, HOSTACT_DEFAULT, NULL, "PXEClient:Arch:00000", 0, false,
+     DHCP_REPLIED, "", 2},
+    {"proxy local: BIOS PXE gets the local-boot menu", true, HOSTACT_LOCAL, NULL,
+     "PXEClient:Arch:00000", 0, false, DHCP_REPLIED, "", 1},
+    {"proxy local: EFI PXE, nothing to say", true, HOSTACT_LOCAL, NULL, "PXEClient:Arch:00007", 7,
+     false, DHCP_NO_REPLY},
+    {"proxy install file", true, HOSTACT_INSTALL, "inst.0", "PXEClient:Arch:00000", 0, false,
+     DHCP_REPLIED, "inst.0", 0},
+};
+
+static uint64_t ignored_count(struct env *e)
+{
+	uint64_t v = 0;
+
+	dhcp_stats_foreach(e->srv, stat_ignored, &v);
+	return v;
+}
+
+static void test_host_actions(void)
+{
+	for (size_t i = 0; i < BS_ARRAY_SIZE(act_cases); i++) {
+		const struct act_case *c = &act_cases[i];
+		struct env *e = pxe_env(c->proxy);
+		struct bs_hostsnap *snap = calloc(1, sizeof(*snap) + sizeof(snap->e[0]));
+		struct req r;
+		enum dhcp_verdict v;
+		size_t l;
+		const uint8_t *menu;
+
+		snap->n = 1;
+		snap->generation = 7;
+		mac_of(41, snap->e[0].host.mac);
+		snap->e[0].host.ip = c->proxy ? 0 : NET(150);
+		snap->e[0].act.kind = c->kind;
+		if (c->kind == HOSTACT_INSTALL && c->file[0])
+			snprintf(snap->e[0].act.file, sizeof(snap->e[0].act.file), "%s", c->file);
+		else if (c->kind == HOSTACT_INSTALL)
+			snprintf(snap->e[0].act.kernel, sizeof(snap->e[0].act.kernel), "vmlinuz");
+		snap->e[0].host.ignore = c->kind == HOSTACT_IGNORE;
+		dhcp_server_set_hosts(e->srv, snap);
+		pxe_req(&r, DHCPDISCOVER, 41, c->vendor, c->arch);
+		if (c->ipxe)
+			req_str(&r, DHO_USER_CLASS, "iPXE");
+		req_end(&r);
+		v = env_send(e, &r, NOW);
+		CHECK(c->desc, v == c->v);
+		if (c->kind == HOSTACT_IGNORE)
+			CHECK(c->desc, ignored_count(e) == 1);
+		if (v != DHCP_REPLIED || c->v != DHCP_REPLIED) {
+			dhcp_server_set_hosts(e->srv, NULL);
+			free(snap);
+			env_free(e);
+			continue;
+		}
+		CHECK(c->desc, strcmp(reply_file(e), c->want_file) == 0);
+		if (!c->proxy)
+			CHECK(c->desc, e->reply.yiaddr == NET(150)); /* the snapshot's address */
+		menu = subopt(e, PXE_BOOT_MENU, &l);
+		if (c->menu == -1)
+			CHECK(c->desc, !dhcp_opt_has(&e->reply, DHO_VENDOR_ENCAP));
+		else if (c->menu == 0)
+			CHECK(c->desc, menu == NULL);
+		else if (c->menu == 1)
+			CHECK(c->desc, menu && l == 13 && menu[0] == 0 && menu[1] == 0 &&
+					   !memcmp(menu + 3, "Local boot", 10) &&
+					   subopt(e, PXE_MENU_PROMPT, &l) &&
+					   subopt(e, PXE_MENU_PROMPT, &l)[0] == 0);
+		else
+			CHECK(c->desc, menu && l > 13);
+		/* back to the policy's hosts: the same client gets the config */
+		dhcp_server_set_hosts(e->srv, NULL);
+		free(snap);
+		env_free(e);
+	}
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -1438,6 +1559,7 @@ int main(void)
 	    {"stats", test_stats},
 	    {"reload", test_reload},
 	    {"client events", test_events},
+	    {"host actions", test_host_actions},
 	    {0},
 	};
 	return unit_run("dhcp", tests);
