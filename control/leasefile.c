@@ -419,33 +419,14 @@ out:
 	return err;
 }
 
-int leasefile_sync(struct leasefile *lf, struct lease_table *t, time_t now)
+/* Append len bytes (recs records) and make them durable; compact when the
+   journal has grown well past the live leases of t. */
+static int commit(struct leasefile *lf, struct lease_table *t, size_t len, size_t recs,
+		  time_t now)
 {
-	size_t len = 0, n, recs = 0;
 	off_t off;
 	int err;
 
-	if (lf->need_compact || lf->fd < 0) {
-		/* After a failed append the journal may lack records; the
-		   table holds the truth, so rewrite it whole. */
-		while (lease_drain_changes(t, lf->drained, LF_DRAIN))
-			;
-		return leasefile_compact(lf, t, now);
-	}
-	while ((n = lease_drain_changes(t, lf->drained, LF_DRAIN)) > 0) {
-		err = wbuf_reserve(lf, len + n * LF_LINE_MAX);
-		if (err)
-			return err;
-		for (size_t i = 0; i < n; i++) {
-			/* Offers are not promises: a restart may forget them.
-			   An offer never replaces a live binding of another
-			   client, so skipping it cannot resurrect one. */
-			if (lf->drained[i].state == LEASE_OFFERED)
-				continue;
-			len += format_line(&lf->drained[i], lf->wbuf + len);
-			recs++;
-		}
-	}
 	if (len) {
 		off = lseek(lf->fd, 0, SEEK_END);
 		err = write_all(lf->fd, lf->wbuf, len);
@@ -463,6 +444,63 @@ int leasefile_sync(struct leasefile *lf, struct lease_table *t, time_t now)
 	if (lf->records > 2 * lease_count(t) + LF_SLACK)
 		return leasefile_compact(lf, t, now);
 	return 0;
+}
+
+/* Format n records at *len in the write buffer; *recs counts them. */
+static int format_recs(struct leasefile *lf, const struct lease *l, size_t n, size_t *len,
+		       size_t *recs)
+{
+	int err = wbuf_reserve(lf, *len + n * LF_LINE_MAX);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		/* Offers are not promises: a restart may forget them. An
+		   offer never replaces a live binding of another client, so
+		   skipping it cannot resurrect one. */
+		if (l[i].state == LEASE_OFFERED)
+			continue;
+		*len += format_line(&l[i], lf->wbuf + *len);
+		(*recs)++;
+	}
+	return 0;
+}
+
+int leasefile_sync(struct leasefile *lf, struct lease_table *t, time_t now)
+{
+	size_t len = 0, n, recs = 0;
+	int err;
+
+	if (lf->need_compact || lf->fd < 0) {
+		/* After a failed append the journal may lack records; the
+		   table holds the truth, so rewrite it whole. */
+		while (lease_drain_changes(t, lf->drained, LF_DRAIN))
+			;
+		return leasefile_compact(lf, t, now);
+	}
+	while ((n = lease_drain_changes(t, lf->drained, LF_DRAIN)) > 0) {
+		err = format_recs(lf, lf->drained, n, &len, &recs);
+		if (err)
+			return err;
+	}
+	return commit(lf, t, len, recs, now);
+}
+
+int leasefile_write(struct leasefile *lf, struct lease_table *t, const struct lease *l, size_t n,
+		    time_t now)
+{
+	size_t len = 0, recs = 0;
+	int err;
+
+	if (lf->need_compact || lf->fd < 0)
+		return leasefile_compact(lf, t, now); /* t already holds l */
+	err = format_recs(lf, l, n, &len, &recs);
+	return err ? err : commit(lf, t, len, recs, now);
+}
+
+bool leasefile_broken(const struct leasefile *lf)
+{
+	return lf->need_compact || lf->fd < 0;
 }
 
 void leasefile_close(struct leasefile *lf)

@@ -6,6 +6,7 @@
 #ifndef BS_CONTROL_LEASEFILE_H
 #define BS_CONTROL_LEASEFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -27,6 +28,18 @@ struct leasefile *leasefile_open(const char *path, struct lease_table *t, time_t
  * than the live leases. 0 or -errno.
  */
 int leasefile_sync(struct leasefile *lf, struct lease_table *t, time_t now);
+
+/*
+ * Append the records l[0..n) (lease changes that t already holds, as the
+ * control process gets them from the dataplane: control/journal.c) and
+ * make them durable with one fdatasync. Offers are not written. After an
+ * earlier failure, rewrites the journal from t instead. 0 or -errno.
+ */
+int leasefile_write(struct leasefile *lf, struct lease_table *t, const struct lease *l, size_t n,
+		    time_t now);
+
+/* An earlier write failed: the next write (even of nothing) rewrites. */
+bool leasefile_broken(const struct leasefile *lf);
 
 void leasefile_close(struct leasefile *lf);
 

@@ -25,11 +25,13 @@
 #include "control/config.h"
 #include "control/ctl.h"
 #include "control/hosts.h"
+#include "control/journal.h"
 #include "control/leasefile.h"
 #include "io/io.h"
 #include "proto/dhcp.h"
 #include "proto/lease.h"
 #include "proto/tftp.h"
+#include "leasesync.h"
 #include "worker.h"
 /* After proto/datagram.h (via io.h): cache.h uses bs_stat_fn without
    including it. */
@@ -46,6 +48,9 @@
 /* Client event records per worker (128 bytes each: 1 MiB): 50 ms of
    pump interval at 160k events/s before a subscriber loses any. */
 #define APP_EVENT_RING 8192
+/* Lease intents in flight between the DHCP worker and the journal: a
+   burst changes at most a few hundred leases. */
+#define APP_INTENT_RING 4096
 
 /* Where log lines go. Modules hold a pointer to app.log, so switching the
    sink after daemonizing is a field update here. */
@@ -79,8 +84,14 @@ struct app {
 	struct bs_log log;
 
 	struct bs_cache *cache;
-	struct lease_table *leases;
+	struct lease_table *leases; /* DHCP's (the dataplane's): offers too */
+	/* The journal's side (control): its own table (what a replay of the
+	   lease file gives), the file, and the ring DHCP's changes come in. */
+	struct lease_table *jt;
 	struct leasefile *lf;
+	struct bs_intents ring;
+	struct bs_journal journal;
+	struct bs_leasesync lsync;
 	struct dhcp_server *dhcp;
 	struct bs_hosts *hosts; /* the host registry (control/hosts.h) */
 	atomic_size_t hosts_once; /* hosts waiting on install .. once: any thread reads it */
@@ -354,11 +365,27 @@ static void io_log_release(struct io_log *l, bool replay)
 	l->nheld = 0;
 }
 
+/* The worker's hook after a burst (and the control socket's after a
+   lease-release): the burst's replies leave only if this returns 0. */
 static int sync_leases(void *arg, time_t now)
 {
 	struct app *a = arg;
 
-	return leasefile_sync(a->lf, a->leases, now);
+	(void)now;
+	return bs_leasesync(&a->lsync);
+}
+
+/* The journal's side, run in this process. */
+static void journal_pump(void *arg)
+{
+	struct app *a = arg;
+
+	bs_journal_pump(&a->journal, time(NULL));
+}
+
+static void copy_lease(void *arg, const struct lease *l)
+{
+	lease_restore(arg, l);
 }
 
 /* ---- setup ---- */
@@ -383,13 +410,15 @@ static int make_parent_dirs(const char *path)
 	return 0;
 }
 
-static int open_dhcp(struct app *a)
+/* Control's half: the lease file replayed into the journal's table, and
+   the intent ring DHCP's changes arrive through. */
+static int open_journal(struct app *a)
 {
 	const struct bs_policy *pol = a->cfg->policy;
 	int err;
 
-	a->leases = lease_table_new(pol->lease_max);
-	if (!a->leases) {
+	a->jt = lease_table_new(pol->lease_max);
+	if (!a->jt) {
 		bs_logf(&a->log, LOG_ERR, "lease table: out of memory");
 		return -ENOMEM;
 	}
@@ -399,15 +428,43 @@ static int open_dhcp(struct app *a)
 			a->cfg->lease_file, strerror(-err));
 		return err;
 	}
-	a->lf = leasefile_open(a->cfg->lease_file, a->leases, time(NULL), &a->log);
+	a->lf = leasefile_open(a->cfg->lease_file, a->jt, time(NULL), &a->log);
 	if (!a->lf) {
 		err = -errno;
 		bs_logf(&a->log, LOG_ERR, "dhcp-leasefile %s: %s", a->cfg->lease_file,
 			strerror(errno));
 		return err ? err : -EIO;
 	}
-	bs_logf(&a->log, LOG_INFO, "%zu leases restored from %s", lease_count(a->leases),
+	bs_logf(&a->log, LOG_INFO, "%zu leases restored from %s", lease_count(a->jt),
 		a->cfg->lease_file);
+	err = bs_intents_new(APP_INTENT_RING, &a->ring);
+	if (!err)
+		err = bs_journal_init(&a->journal, a->lf, a->jt, &a->ring, &a->log);
+	if (err) {
+		bs_logf(&a->log, LOG_ERR, "lease intent ring: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/* DHCP's half: its table starts as a copy of the journal's. */
+static int open_dhcp(struct app *a)
+{
+	const struct bs_policy *pol = a->cfg->policy;
+
+	a->leases = lease_table_new(pol->lease_max);
+	if (!a->leases) {
+		bs_logf(&a->log, LOG_ERR, "lease table: out of memory");
+		return -ENOMEM;
+	}
+	lease_foreach(a->jt, copy_lease, a->leases);
+	a->lsync = (struct bs_leasesync){
+	    .t = a->leases,
+	    .ring = &a->ring,
+	    .timeout_ms = BS_LEASESYNC_WAIT_MS,
+	    .pump = journal_pump,
+	    .pump_arg = a,
+	};
 	a->dhcp = dhcp_server_new(pol, a->leases, &a->log);
 	if (!a->dhcp) {
 		bs_logf(&a->log, LOG_ERR, "dhcp server: out of memory");
@@ -823,7 +880,9 @@ static int open_all(struct app *a)
 		}
 	}
 	if (cfg->policy->nranges > 0) {
-		err = open_dhcp(a);
+		err = open_journal(a);
+		if (err == 0)
+			err = open_dhcp(a);
 		if (err < 0)
 			return err;
 	} else {
@@ -877,7 +936,7 @@ static int open_worker(struct app *a)
 	    .cache = a->cache,
 	    .http = a->http,
 	    .log = &a->log,
-	    .sync_leases = a->lf ? sync_leases : NULL,
+	    .sync_leases = a->dhcp ? sync_leases : NULL,
 	    .sync_arg = a,
 	    .reload = app_reload,
 	    .reload_arg = a,
@@ -928,7 +987,7 @@ static int ctl_sync(void *arg, time_t now)
 {
 	struct app *a = arg;
 
-	return a->lf ? leasefile_sync(a->lf, a->leases, now) : 0;
+	return a->dhcp ? sync_leases(a, now) : 0;
 }
 
 static void ctl_reload(void *arg, struct bs_config *cfg)
@@ -1000,10 +1059,15 @@ static void close_all(struct app *a)
 		dhcp_server_free(a->dhcp);
 	bs_hosts_close(a->hosts); /* after DHCP, which borrows its snapshot */
 	bs_io_close(a->io);
+	bs_journal_fini(&a->journal);
+	if (a->ring.shm)
+		bs_intents_free(&a->ring);
 	if (a->lf)
 		leasefile_close(a->lf);
 	if (a->leases)
 		lease_table_free(a->leases);
+	if (a->jt)
+		lease_table_free(a->jt);
 	if (a->warm_tfd > 0)
 		close(a->warm_tfd);
 	if (a->dq_fd > 0)
