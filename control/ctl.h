@@ -43,6 +43,7 @@ struct bs_ctl_env {
 	const char *backend;	       /* the packet I/O backend's name */
 	const char *conf_path;	       /* absolute; "" or NULL: none (nothing to reload) */
 	time_t started;		       /* wall clock */
+	int pid;		       /* the server's (control process's); 0: getpid() */
 	struct lease_table *leases;    /* NULL: DHCP off */
 	struct bs_hosts *hosts;	       /* the host registry (hosts.h); NULL: none */
 	struct bs_config *const *live; /* *live: the configuration in use now */

@@ -84,7 +84,8 @@ static void c_status(const struct ctl_req *r, struct bs_jw *w)
 		e->stats(e->arg, pick_stat, &p);
 	bs_jw_kbool(w, "ok", true);
 	bs_jw_kstr(w, "version", e->version ? e->version : "");
-	bs_jw_ki64(w, "pid", (int64_t)getpid());
+	bs_jw_ki64(w, "pid", (int64_t)(r->env->pid ? r->env->pid : getpid()));
+	bs_jw_ki64(w, "dataplane_pid", (int64_t)getpid());
 	bs_jw_ki64(w, "started", (int64_t)e->started);
 	bs_jw_ki64(w, "uptime", (int64_t)(r->now - e->started));
 	bs_jw_kstr(w, "backend", e->backend ? e->backend : "");

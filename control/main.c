@@ -26,6 +26,7 @@
 #include "control/ctl.h"
 #include "control/hosts.h"
 #include "control/journal.h"
+#include "control/supervise.h"
 #include "control/leasefile.h"
 #include "io/io.h"
 #include "proto/dhcp.h"
@@ -92,6 +93,8 @@ struct app {
 	struct bs_intents ring;
 	struct bs_journal journal;
 	struct bs_leasesync lsync;
+	struct bs_sup sup; /* control: the dataplane process */
+	int cwd_fd;	   /* where relative paths start (the daemon is in /) */
 	struct dhcp_server *dhcp;
 	struct bs_hosts *hosts; /* the host registry (control/hosts.h) */
 	atomic_size_t hosts_once; /* hosts waiting on install .. once: any thread reads it */
@@ -375,17 +378,13 @@ static int sync_leases(void *arg, time_t now)
 	return bs_leasesync(&a->lsync);
 }
 
-/* The journal's side, run in this process. */
+/* Control: the journal takes what the dataplane pushed. */
 static void journal_pump(void *arg)
 {
 	struct app *a = arg;
 
-	bs_journal_pump(&a->journal, time(NULL));
-}
-
-static void copy_lease(void *arg, const struct lease *l)
-{
-	lease_restore(arg, l);
+	if (a->lf)
+		bs_journal_pump(&a->journal, time(NULL));
 }
 
 /* ---- setup ---- */
@@ -447,23 +446,18 @@ static int open_journal(struct app *a)
 	return 0;
 }
 
-/* DHCP's half: its table starts as a copy of the journal's. */
+/* Dataplane: DHCP's table is the journal's table as it was at fork (a
+   private copy now: control goes on with its own). */
 static int open_dhcp(struct app *a)
 {
 	const struct bs_policy *pol = a->cfg->policy;
 
-	a->leases = lease_table_new(pol->lease_max);
-	if (!a->leases) {
-		bs_logf(&a->log, LOG_ERR, "lease table: out of memory");
-		return -ENOMEM;
-	}
-	lease_foreach(a->jt, copy_lease, a->leases);
+	a->leases = a->jt;
+	a->jt = NULL;
 	a->lsync = (struct bs_leasesync){
 	    .t = a->leases,
 	    .ring = &a->ring,
 	    .timeout_ms = BS_LEASESYNC_WAIT_MS,
-	    .pump = journal_pump,
-	    .pump_arg = a,
 	};
 	a->dhcp = dhcp_server_new(pol, a->leases, &a->log);
 	if (!a->dhcp) {
@@ -879,10 +873,8 @@ static int open_all(struct app *a)
 			return err ? err : -EIO;
 		}
 	}
-	if (cfg->policy->nranges > 0) {
-		err = open_journal(a);
-		if (err == 0)
-			err = open_dhcp(a);
+	if (a->leases || a->jt) {
+		err = open_dhcp(a);
 		if (err < 0)
 			return err;
 	} else {
@@ -1019,6 +1011,7 @@ static int open_ctl(struct app *a)
 	    .backend = a->io->ops->name,
 	    .conf_path = a->conf_path,
 	    .started = time(NULL),
+	    .pid = (int)a->sup.self,
 	    .leases = a->leases,
 	    .hosts = a->hosts,
 	    .live = &a->live,
@@ -1078,6 +1071,10 @@ static void close_all(struct app *a)
 		free(a->events[k]); /* after everything that emits into them */
 	if (a->pid_written)
 		unlink(a->cfg->pid_file);
+	if (a->cwd_fd > 0)
+		close(a->cwd_fd);
+	if (a->sup.sigfd > 0)
+		close(a->sup.sigfd);
 	if (a->live && a->live != a->cfg)
 		bs_config_free(a->live);
 	if (a->cfg)
@@ -1150,8 +1147,8 @@ static int daemonize(void)
 	return pfd[1];
 }
 
-/* Tell the waiting parent how start-up ended; stdio goes to /dev/null. */
-static void daemon_ready(struct app *a, int fd, char status)
+/* Stdio to /dev/null; the log goes on to syslog or the log file. */
+static void detach_stdio(struct app *a)
 {
 	int devnull = open("/dev/null", O_RDWR);
 
@@ -1163,6 +1160,12 @@ static void daemon_ready(struct app *a, int fd, char status)
 			close(devnull);
 	}
 	a->sink.to_stderr = false;
+}
+
+/* Tell the waiting parent how start-up ended; stdio goes to /dev/null. */
+static void daemon_ready(struct app *a, int fd, char status)
+{
+	detach_stdio(a);
 	(void)!write(fd, &status, 1);
 	close(fd);
 }
@@ -1193,6 +1196,94 @@ static int setup_logging(struct app *a)
 		a->sink.to_syslog = true;
 	}
 	return 0;
+}
+
+/*
+ * The dataplane process (forked by control, bs_sup_config.dataplane):
+ * everything that touches packets. It does not write the lease file:
+ * its lease changes go to control through the intent ring.
+ */
+static int dataplane_main(void *arg, int ready_fd)
+{
+	struct app *a = arg;
+	bool daemon = !a->cfg->no_daemon && !a->cfg->keep_foreground;
+	int r;
+
+	bs_journal_fini(&a->journal);
+	if (a->lf)
+		leasefile_close(a->lf); /* closes this process's copy of the fd */
+	a->lf = NULL;
+	if (a->cwd_fd >= 0 && fchdir(a->cwd_fd) < 0)
+		bs_logf(&a->log, LOG_WARNING, "dataplane: fchdir: %s", strerror(errno));
+	if (open_all(a) < 0 || open_ctl(a) < 0 || open_worker(a) < 0) {
+		close_all(a);
+		return EXIT_RUNTIME;
+	}
+	if (daemon && chdir("/") < 0)
+		bs_logf(&a->log, LOG_WARNING, "dataplane: chdir: %s", strerror(errno));
+	bs_logf(&a->log, LOG_INFO, "started, version 0.1.0, backend %s%s%s%s", a->io->ops->name,
+		a->dhcp ? ", DHCP" : "", a->ntftp ? ", TFTP" : "",
+		bs_io_workers(a->io) > 1 ? ", one worker per rx queue" : "");
+	if (ready_fd >= 0) {
+		(void)!write(ready_fd, "", 1);
+		close(ready_fd);
+	}
+	if (daemon)
+		detach_stdio(a);
+	else if (a->cfg->keep_foreground && strcmp(a->cfg->log_file, "-") != 0)
+		a->sink.to_stderr = false;
+	r = bs_worker_run(a->worker);
+	bs_logf(&a->log, LOG_INFO, "dataplane exiting");
+	close_all(a);
+	return r < 0 ? EXIT_RUNTIME : 0;
+}
+
+/*
+ * The control process: daemonize, fork the dataplane and wait until it
+ * serves (its start-up errors reach the terminal and the exit status),
+ * write the pid file (control's pid), then supervise.
+ */
+static int run_control(struct app *a)
+{
+	struct bs_sup_config sc = {
+	    .dataplane = dataplane_main,
+	    .pump = journal_pump,
+	    .pump_fd = a->lf ? a->ring.to_ctl : -1,
+	    .arg = a,
+	    .log = &a->log,
+	};
+	int fd = -1, r;
+
+	if (!a->cfg->no_daemon && !a->cfg->keep_foreground) {
+		fd = daemonize();
+		if (fd < 0) {
+			bs_logf(&a->log, LOG_ERR, "daemonize: %s", strerror(-fd));
+			close_all(a);
+			return EXIT_RUNTIME;
+		}
+	}
+	r = bs_sup_start(&a->sup, &sc);
+	if (r < 0)
+		bs_logf(&a->log, LOG_ERR, "dataplane: %s", strerror(-r));
+	if (r == 0 && write_pid_file(a) < 0) {
+		kill(a->sup.pid, SIGKILL);
+		r = EXIT_RUNTIME;
+	}
+	r = r < 0 ? EXIT_RUNTIME : r;
+	if (fd >= 0)
+		daemon_ready(a, fd, (char)r);
+	if (r) {
+		close_all(a);
+		return r;
+	}
+	if (a->cfg->keep_foreground && strcmp(a->cfg->log_file, "-") != 0)
+		a->sink.to_stderr = false;
+	bs_logf(&a->log, LOG_INFO, "control process %d, dataplane %d", (int)getpid(),
+		(int)a->sup.pid);
+	r = bs_sup_run(&a->sup);
+	bs_logf(&a->log, LOG_INFO, "exiting");
+	close_all(a);
+	return r < 0 ? EXIT_RUNTIME : 0;
 }
 
 int main(int argc, char **argv)
@@ -1247,37 +1338,11 @@ int main(int argc, char **argv)
 	if (a->cfg->conf_file[0] && !realpath(a->cfg->conf_file, a->conf_path))
 		snprintf(a->conf_path, sizeof(a->conf_path), "%s", a->cfg->conf_file);
 
-	if (setup_logging(a) < 0 || open_all(a) < 0 || open_ctl(a) < 0) {
+	if (setup_logging(a) < 0 ||
+	    (a->cfg->policy->nranges > 0 && open_journal(a) < 0)) {
 		close_all(a);
 		return EXIT_RUNTIME;
 	}
-	if (!a->cfg->no_daemon && !a->cfg->keep_foreground) {
-		int fd = daemonize();
-
-		if (fd < 0) {
-			bs_logf(&a->log, LOG_ERR, "daemonize: %s", strerror(-fd));
-			close_all(a);
-			return EXIT_RUNTIME;
-		}
-		/* Still logging to stderr too: the parent's terminal is ours. */
-		r = open_worker(a) < 0 || write_pid_file(a) < 0 ? EXIT_RUNTIME : 0;
-		daemon_ready(a, fd, (char)r);
-		if (r) {
-			close_all(a);
-			return r;
-		}
-	} else if (open_worker(a) < 0 || write_pid_file(a) < 0) {
-		close_all(a);
-		return EXIT_RUNTIME;
-	}
-	if (a->cfg->keep_foreground && strcmp(a->cfg->log_file, "-") != 0)
-		a->sink.to_stderr = false;
-	bs_logf(&a->log, LOG_INFO, "started, version 0.1.0, backend %s%s%s%s", a->io->ops->name,
-		a->dhcp ? ", DHCP" : "", a->ntftp ? ", TFTP" : "",
-		bs_io_workers(a->io) > 1 ? ", one worker per rx queue" : "");
-
-	r = bs_worker_run(a->worker);
-	bs_logf(&a->log, LOG_INFO, "exiting");
-	close_all(a);
-	return r < 0 ? EXIT_RUNTIME : 0;
+	a->cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return run_control(a);
 }

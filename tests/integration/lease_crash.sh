@@ -2,19 +2,25 @@
 # integration: an ACKed lease survives kill -9 (docs/leasefile.md, group
 # commit: the batch's leases are fdatasync'ed before its ACKs are sent).
 #
-# perfdhcp keeps a steady DORA load (-r 300) on the server while the server
-# is killed with SIGKILL at a random moment, 3 times, and restarted on the
-# same lease file each time. Each round brings new clients (its own base
-# MAC, 70 of them), so the kill lands while first-time bindings are being
-# committed and ACKed, not only renewals of leases already on disk. tcpdump on the client side records every reply
+# bootstorm runs as two processes (docs/architecture.md "Processes"): the
+# control process owns the lease journal, the dataplane it forks answers
+# DHCP and waits for control's group commit before an ACK leaves.
+# perfdhcp keeps a steady DORA load (-r 300) on the server while one of the
+# two is killed with SIGKILL at a random moment: odd rounds kill the
+# dataplane (control restarts it, from its own lease table), even rounds
+# kill the control process (the dataplane dies with it; the server is
+# started again on the same lease file). Each round brings new clients
+# (its own base MAC, 60 of them), so the kill lands while first-time
+# bindings are being committed and ACKed, not only renewals of leases
+# already on disk. tcpdump on the client side records every reply
 # the server sent; after each restart the ACKs seen so far (DHCPACK yiaddr +
 # chaddr, parsed with scapy) are checked against the journal as the
 # restarted server sees it (tests/lib/leases.py replays it):
 #   * for every address, the last client it was ACKed to holds it;
 #   * no address is held by two MACs, and no address was ACKed to a second
 #     MAC while the first one's lease was live (12 h: none expire here).
-# Knobs: BS_CRASH_RATE (300), BS_CRASH_CLIENTS (70 per round),
-#        BS_CRASH_ROUNDS (3; rounds x clients must fit in 241 addresses).
+# Knobs: BS_CRASH_RATE (300), BS_CRASH_CLIENTS (60 per round),
+#        BS_CRASH_ROUNDS (4; rounds x clients must fit in 241 addresses).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/netns.sh"
@@ -24,8 +30,8 @@ bs_require perfdhcp tcpdump /usr/bin/python3
 bs_peer_is_dnsmasq && { echo "SKIP: the journal checks are bootstorm's" >&2; exit 77; }
 
 RATE=${BS_CRASH_RATE:-300}
-CLIENTS=${BS_CRASH_CLIENTS:-70}
-ROUNDS=${BS_CRASH_ROUNDS:-3}
+CLIENTS=${BS_CRASH_CLIENTS:-60}
+ROUNDS=${BS_CRASH_ROUNDS:-4}
 LEASES="/usr/bin/python3 $here/../lib/leases.py"
 
 bs_ns SRV srv
@@ -123,7 +129,9 @@ kills=$BS_TMP/kills   # wall-clock time of each kill (pcap timestamps are too)
 : >"$kills"
 bs_start_server "$SRV" "$conf"
 bs_wait_udp "$SRV" 67
-total_kills=0
+total_kills=0 dp_kills=0 ctl_kills=0
+# dataplane_of PID: the dataplane process the control process PID forked
+dataplane_of() { pgrep -P "$1" -x bootstorm | head -n1 || true; }
 for round in $(seq "$ROUNDS"); do
   bs_bg "$BS_TMP/perfdhcp.$round.out" timeout 30 ip netns exec "$CLI" \
     perfdhcp -4 -l c0 -r "$RATE" -R "$CLIENTS" -b "mac=52:54:00:0$round:00:00" -p 8 10.231.254.1
@@ -133,13 +141,39 @@ for round in $(seq "$ROUNDS"); do
   sleep "$delay"
   kill -0 "$BS_SERVER_PID" 2>/dev/null || bs_fail "server died before the kill (round $round)"
   # the pid bs_start_server has is ip-netns-exec's, which execs the server
-  kill -9 "$BS_SERVER_PID"
-  date +%s.%N >>"$kills"
-  wait "$BS_SERVER_PID" 2>/dev/null || true
+  # (the control process); the dataplane is its child
+  dp=$(dataplane_of "$BS_SERVER_PID")
+  [ -n "$dp" ] || bs_fail "round $round: no dataplane process under $BS_SERVER_PID"
+  if [ $((round % 2)) = 1 ]; then
+    kill -9 "$dp"
+    date +%s.%N >>"$kills"
+    bs_log "round $round: kill -9 of the dataplane ($dp) after ${delay}s of load"
+    dp_kills=$((dp_kills + 1))
+    # control forks a new one (back-off 200 ms)
+    for _ in $(seq 100); do
+      new=$(dataplane_of "$BS_SERVER_PID")
+      [ -n "$new" ] && [ "$new" != "$dp" ] && break
+      sleep 0.1
+    done
+    [ -n "$new" ] && [ "$new" != "$dp" ] || bs_fail "round $round: control did not restart the dataplane"
+    bs_wait_log "$BS_SERVER_LOG" 'dataplane restarted' 5 || bs_fail "round $round: no restart logged"
+    bs_stop "$perf"
+  else
+    kill -9 "$BS_SERVER_PID"
+    date +%s.%N >>"$kills"
+    wait "$BS_SERVER_PID" 2>/dev/null || true
+    bs_log "round $round: kill -9 of the control process after ${delay}s of load"
+    ctl_kills=$((ctl_kills + 1))
+    # the dataplane must notice (PR_SET_PDEATHSIG) and go
+    for _ in $(seq 50); do
+      kill -0 "$dp" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -0 "$dp" 2>/dev/null && bs_fail "round $round: dataplane $dp outlived the control process"
+    bs_stop "$perf"
+    bs_start_server "$SRV" "$conf"
+  fi
   total_kills=$((total_kills + 1))
-  bs_log "round $round: kill -9 after ${delay}s of load"
-  bs_stop "$perf"
-  bs_start_server "$SRV" "$conf"
   bs_wait_udp "$SRV" 67
   bs_wait_log "$BS_SERVER_LOG" 'lease' 2 || true
   check "after restart $round"
@@ -148,5 +182,6 @@ bs_stop_server
 bs_stop "$TCPDUMP_PID"
 check "final"
 acks=$(sed -n 's/.*acks=\([0-9]*\).*/\1/p' <<<"$LAST_RES")
+bs_log "kills: $dp_kills of the dataplane, $ctl_kills of the control process"
 bs_check "ACKs seen over $total_kills kills ($acks > 0)" test "${acks:-0}" -gt 0
 bs_pass
