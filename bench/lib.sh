@@ -25,21 +25,47 @@ wait_port() {
 	return 1
 }
 
-# ns_cpu_ticks NS: utime+stime (+ that of reaped children) of every process
-# in namespace NS, in clock ticks. A server stack is all the processes in its
-# namespace (dnsmasq + tftpd, nginx master + workers), so the difference of
-# two readings is the stack's CPU over the interval.
-ns_cpu_ticks() {
-	local p t=0
-	for p in $(ip netns pids "$1"); do
-		# fields after the ")" of comm: utime is $12, stime $13, cutime $14, cstime $15
-		t=$((t + $(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13 + $14 + $15}' || echo 0)))
-	done
-	echo "$t"
+# CPU time of a server stack: every process of it runs in one cgroup (v1
+# cpuacct or v2), so the processes a server forks and reaps (tftpd-hpa's one
+# per transfer) or keeps (nginx workers) count, even those whose parent
+# ignores SIGCHLD. Task time only: softirq work is not in it (nor in the
+# generator's), for any server.
+
+# cg_new NAME: create the cgroup, print its path
+cg_new() {
+	local d
+	if [ -d /sys/fs/cgroup/cpuacct ]; then
+		d=/sys/fs/cgroup/cpuacct/$1
+	elif [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+		d=/sys/fs/cgroup/$1
+	else
+		echo "no cgroup with CPU accounting under /sys/fs/cgroup" >&2
+		return 1
+	fi
+	mkdir -p "$d" && echo "$d"
 }
 
-# ticks_to_s A B: (B - A) clock ticks in seconds
-ticks_to_s() { awk -v a="$1" -v b="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", (b - a) / hz}'; }
+# cg_exec CG CMD...: exec CMD inside CG (run it in a subshell or background)
+cg_exec() {
+	local cg=$1; shift
+	echo "$BASHPID" >"$cg/cgroup.procs"
+	exec "$@"
+}
+
+# cg_cpu_s CG: CPU seconds used in CG so far
+cg_cpu_s() {
+	if [ -f "$1/cpuacct.usage" ]; then
+		awk '{printf "%.3f", $1 / 1e9}' "$1/cpuacct.usage"
+	else
+		awk '$1 == "usage_usec" {printf "%.3f", $2 / 1e6}' "$1/cpu.stat"
+	fi
+}
+
+# cg_del CG: remove CG once its processes are gone
+cg_del() { [ -n "$1" ] && rmdir "$1" 2>/dev/null || true; }
+
+# sub A B: B - A, two decimals
+sub() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b - a}'; }
 
 # find_storm ROOT: the bootstorm-storm binary of a build under ROOT
 find_storm() {
