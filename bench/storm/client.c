@@ -35,6 +35,13 @@ const char *const storm_fail_name[FAIL_MAX] = {
     [FAIL_TFTP_SIZE] = "tftp_size_mismatch",
     [FAIL_TFTP_PROTO] = "tftp_protocol",
     [FAIL_DURATION] = "duration_expired",
+    [FAIL_HTTP_CONNECT] = "http_connect",
+    [FAIL_HTTP_STATUS] = "http_status",
+    [FAIL_HTTP_TIMEOUT] = "http_timeout",
+    [FAIL_HTTP_SHORT] = "http_short",
+    [FAIL_HTTP_PROTO] = "http_protocol",
+    [FAIL_HTTP_URL] = "http_url",
+    [FAIL_IPXE_SCRIPT] = "ipxe_script",
 };
 
 static const uint8_t bcast_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
@@ -94,6 +101,14 @@ static struct heap_ent heap_pop(void)
 	if (heap_len)
 		heap[i] = last;
 	return top;
+}
+
+static void timer_set(struct storm_client *c, uint64_t when);
+
+void storm_timer_set(struct storm *s, struct storm_client *c, uint64_t when)
+{
+	(void)s;
+	timer_set(c, when);
 }
 
 static void timer_set(struct storm_client *c, uint64_t when)
@@ -208,6 +223,8 @@ int storm_clients_init(struct storm *s)
 static void fail(struct storm *s, struct storm_client *c, enum storm_fail why, uint64_t now)
 {
 	(void)now;
+	if (c->http)
+		storm_http_abort(s, c);
 	c->phase = PH_FAILED;
 	c->fail = (uint8_t)why;
 	c->deadline = 0;
@@ -215,6 +232,11 @@ static void fail(struct storm *s, struct storm_client *c, enum storm_fail why, u
 	s->st.failed++;
 	if (s->cfg.verbose)
 		fprintf(stderr, "client %u failed: %s\n", c->idx, storm_fail_name[why]);
+}
+
+void storm_client_fail(struct storm *s, struct storm_client *c, enum storm_fail why, uint64_t now)
+{
+	fail(s, c, why, now);
 }
 
 /* ---- transmit ------------------------------------------------------------- */
@@ -311,6 +333,115 @@ static void client_done(struct storm *s, struct storm_client *c, uint64_t now)
 	storm_bucket_add(s, now, 0, 1);
 }
 
+/* the client's queue of URLs is filled: its address becomes the kernel's */
+static void http_begin(struct storm *s, struct storm_client *c, uint64_t now)
+{
+	int err = storm_net_local(s->net, c->ip);
+
+	if (err) {
+		if (s->cfg.verbose)
+			fprintf(stderr, "client %u: local route: %s\n", c->idx, strerror(-err));
+		fail(s, c, FAIL_HTTP_CONNECT, now);
+		return;
+	}
+	storm_http_start(s, c, now);
+}
+
+void storm_client_http_done(struct storm *s, struct storm_client *c, uint64_t now)
+{
+	if (!c->t_loader)
+		c->t_loader = now;
+	client_done(s, c, now);
+}
+
+int storm_ipxe_script(struct storm *s, struct storm_client *c, const char *url, const char *body,
+		      size_t len, bool truncated)
+{
+	struct storm_ipxe x;
+
+	if (len < 6 || memcmp(body, "#!ipxe", 6))
+		return 0; /* chained to a loader, not a script: it boots */
+	if (truncated || storm_ipxe_parse(body, len, url, c->mac, &x) < 0)
+		return FAIL_IPXE_SCRIPT;
+	for (unsigned i = 0; i < x.nfiles; i++)
+		if (storm_http_queue(s, c, x.files[i], 0) < 0)
+			return FAIL_IPXE_SCRIPT;
+	if (!x.nfiles && x.has_chain && !c->chained) {
+		c->chained = true;
+		if (storm_http_queue(s, c, x.chain, STORM_HTTP_SCRIPT) < 0)
+			return FAIL_IPXE_SCRIPT;
+		return 0;
+	}
+	/* `exit`, or a script that names nothing to boot: no boot */
+	return x.nfiles ? 0 : FAIL_IPXE_SCRIPT;
+}
+
+/* ---- servers' MACs -------------------------------------------------------- */
+
+static void host_learn(struct storm *s, uint32_t ip, const uint8_t *mac, uint64_t now)
+{
+	unsigned i;
+
+	if (!ip || (mac[0] & 1))
+		return;
+	for (i = 0; i < s->nhosts; i++)
+		if (s->hosts[i].ip == ip)
+			break;
+	if (i == s->nhosts) {
+		if (s->nhosts == BS_ARRAY_SIZE(s->hosts))
+			return;
+		s->nhosts++;
+		s->hosts[i].ip = ip;
+	} else if (s->hosts[i].ready || !memcmp(s->hosts[i].mac, mac, 6)) {
+		return;
+	}
+	memcpy(s->hosts[i].mac, mac, 6);
+	if (!s->hosts[i].resolving)
+		return;
+	/* clients waited for this one: on to their connections */
+	s->hosts[i].resolving = false;
+	for (uint32_t k = 0; k < s->cfg.clients; k++)
+		if (s->c[k].phase == PH_HTTP)
+			storm_http_host_ready(s, &s->c[k], now);
+}
+
+bool storm_host_ready(struct storm *s, struct storm_client *c, uint32_t ip, uint64_t now)
+{
+	static const uint8_t zero[6];
+	unsigned i;
+	uint8_t *f;
+
+	(void)now;
+	if (!s->cfg.netsetup)
+		return true; /* the kernel ARPs, as the operator set it up */
+	for (i = 0; i < s->nhosts; i++)
+		if (s->hosts[i].ip == ip)
+			break;
+	if (i < s->nhosts && s->hosts[i].ready)
+		return true;
+	if (i < s->nhosts && memcmp(s->hosts[i].mac, zero, 6)) {
+		int err = storm_net_host(s->net, ip, s->hosts[i].mac);
+
+		if (err && s->cfg.verbose)
+			fprintf(stderr, "server route/neighbour: %s\n", strerror(-err));
+		s->hosts[i].ready = !err;
+		return !err;
+	}
+	if (i == s->nhosts) {
+		if (s->nhosts == BS_ARRAY_SIZE(s->hosts))
+			return false;
+		memset(&s->hosts[i], 0, sizeof(s->hosts[i]));
+		s->hosts[i].ip = ip;
+		s->nhosts++;
+	}
+	/* unknown server: the client asks who has it, as firmware would */
+	s->hosts[i].resolving = true;
+	f = storm_io_tx_slot(s->io);
+	storm_io_tx_commit(s->io, storm_build_arp(f, 1, c->mac, c->ip, zero, ip));
+	s->st.arp_resolve_tx++;
+	return false;
+}
+
 static void file_done(struct storm *s, struct storm_client *c, uint64_t now)
 {
 	if (c->has_tsize && c->bytes != c->tsize) {
@@ -320,6 +451,19 @@ static void file_done(struct storm *s, struct storm_client *c, uint64_t now)
 	if (c->file == 0)
 		c->t_loader = now;
 	c->file++;
+	if (c->file < s->cfg.nfiles && s->cfg.http_base) {
+		char url[STORM_URL_MAX];
+
+		for (unsigned i = c->file; i < s->cfg.nfiles; i++) {
+			snprintf(url, sizeof(url), "%s%s", s->cfg.http_base, s->cfg.files[i]);
+			if (storm_http_queue(s, c, url, 0) < 0) {
+				fail(s, c, FAIL_HTTP_URL, now);
+				return;
+			}
+		}
+		http_begin(s, c, now);
+		return;
+	}
 	if (c->file < s->cfg.nfiles) {
 		tftp_start(s, c, now);
 		return;
@@ -334,6 +478,7 @@ static void rx_dhcp(struct storm *s, const struct storm_rx *rx, uint64_t now)
 
 	if (storm_dhcp_parse(rx->payload, rx->plen, &o) < 0)
 		return;
+	host_learn(s, rx->saddr, rx->src_mac, now);
 	c = client_by_mac(s, o.chaddr);
 	if (!c || o.xid != c->xid) {
 		s->st.rx_unknown++;
@@ -514,11 +659,13 @@ static void rx_tftp(struct storm *s, struct storm_client *c, const struct storm_
 	c->deadline = now + tftp_timeout(s, 0);
 }
 
-static void rx_arp(struct storm *s, const struct storm_rx *rx)
+static void rx_arp(struct storm *s, const struct storm_rx *rx, uint64_t now)
 {
 	struct storm_client *c;
 	uint8_t *f;
 
+	if (rx->arp_op == 2 && client_by_mac(s, rx->dst_mac))
+		host_learn(s, rx->arp_sip, rx->arp_sha, now);
 	if (rx->arp_op != 1)
 		return;
 	s->st.arp_req_rx++;
@@ -526,8 +673,7 @@ static void rx_arp(struct storm *s, const struct storm_rx *rx)
 	if (!c || c->ip != rx->arp_tip)
 		return;
 	f = storm_io_tx_slot(s->io);
-	storm_io_tx_commit(s->io,
-			   storm_build_arp_reply(f, c->mac, c->ip, rx->arp_sha, rx->arp_sip));
+	storm_io_tx_commit(s->io, storm_build_arp(f, 2, c->mac, c->ip, rx->arp_sha, rx->arp_sip));
 	s->st.arp_reply_tx++;
 }
 
@@ -554,7 +700,7 @@ void storm_rx_frame(void *ctx, const uint8_t *frame, size_t len)
 	if (storm_parse(frame, len, &rx) < 0)
 		return;
 	if (rx.ethertype == 0x0806) {
-		rx_arp(s, &rx);
+		rx_arp(s, &rx, now);
 		return;
 	}
 	if (rx.sport == 67 && rx.dport == 68) {
@@ -594,6 +740,9 @@ static void expire(struct storm *s, struct storm_client *c, uint64_t now)
 		s->st.dhcp_request_tx++;
 		s->st.dhcp_request_retx++;
 		timer_set(c, now + dhcp_timeout(s, c->tries));
+		break;
+	case PH_HTTP:
+		storm_http_expire(s, c, now);
 		break;
 	case PH_TFTP:
 		if (++c->tries > s->cfg.tftp_retries) {

@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -20,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/bytes.h"
 #include "storm.h"
 
 #ifndef PACKET_IGNORE_OUTGOING
@@ -160,6 +162,20 @@ void storm_io_close(struct storm_io *io)
 	munmap(io->ring, io->ring_len);
 	close(io->fd);
 	free(io);
+}
+
+int storm_io_filter_tcp(struct storm_io *io)
+{
+	/* ldh [12]; jne #0x800, pass; ldb [23]; jeq #6, drop; pass: ret all;
+	 * drop: ret 0 */
+	struct sock_filter code[] = {
+	    {BPF_LD | BPF_H | BPF_ABS, 0, 0, 12},     {BPF_JMP | BPF_JEQ | BPF_K, 0, 2, 0x0800},
+	    {BPF_LD | BPF_B | BPF_ABS, 0, 0, 14 + 9}, {BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 6},
+	    {BPF_RET | BPF_K, 0, 0, 0x40000},	      {BPF_RET | BPF_K, 0, 0, 0},
+	};
+	struct sock_fprog prog = {.len = BS_ARRAY_SIZE(code), .filter = code};
+
+	return setsockopt(io->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) ? -errno : 0;
 }
 
 int storm_io_fd(const struct storm_io *io)

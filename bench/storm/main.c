@@ -11,10 +11,11 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 
 #include "util/bytes.h"
 #include "storm.h"
@@ -46,11 +47,16 @@ static void usage(FILE *f)
 	       "      --no-tsize         do not ask for tsize\n"
 	       "      --tsize-probe      fetch the loader as OVMF does: a tsize probe aborted\n"
 	       "                         with ERROR 8 after the OACK, then the download\n"
-	       "      --tsize-probe      fetch the loader as OVMF does: a tsize probe aborted\n"
-	       "                         with ERROR 8 after the OACK, then the download\n"
 	       "      --dhcp-only        a client is done at its ACK (DORA rate)\n"
 	       "      --kernel NAME      after the loader, fetch NAME\n"
 	       "      --initrd NAME      after the kernel, fetch NAME\n"
+	       "      --http URLBASE     fetch kernel and initrd over HTTP from URLBASE + NAME\n"
+	       "                         (e.g. http://10.0.0.1:8080/), one keep-alive connection\n"
+	       "      --http-timeout S   HTTP: no progress for S s -> retry / fail (5)\n"
+	       "      --http-retries N   HTTP: new connections for a request that got no\n"
+	       "                         answer (2)\n"
+	       "      --no-netsetup      do not set up routes, arp_ignore and the tc filter\n"
+	       "                         HTTP needs on IFACE (docs/storm.md: by hand)\n"
 	       "      --arch LIST        architecture mix, ARCH:WEIGHT,... (0:50,7:50);\n"
 	       "                         0 BIOS, 6 UEFI ia32, 7 UEFI x64, 9 EBC/x64, 11 arm64\n"
 	       "      --mac-base N       first client's MAC is 02:b5:<N as 32 bits> (0)\n"
@@ -123,6 +129,10 @@ enum {
 	O_TSIZE_PROBE,
 	O_LOSS,
 	O_DHCP_ONLY,
+	O_HTTP,
+	O_HTTP_TIMEOUT,
+	O_HTTP_RETRIES,
+	O_NO_NETSETUP,
 };
 
 static const struct option longopts[] = {
@@ -140,6 +150,10 @@ static const struct option longopts[] = {
     {"tsize-probe", no_argument, NULL, O_TSIZE_PROBE},
     {"loss", required_argument, NULL, O_LOSS},
     {"dhcp-only", no_argument, NULL, O_DHCP_ONLY},
+    {"http", required_argument, NULL, O_HTTP},
+    {"http-timeout", required_argument, NULL, O_HTTP_TIMEOUT},
+    {"http-retries", required_argument, NULL, O_HTTP_RETRIES},
+    {"no-netsetup", no_argument, NULL, O_NO_NETSETUP},
     {"kernel", required_argument, NULL, O_KERNEL},
     {"initrd", required_argument, NULL, O_INITRD},
     {"arch", required_argument, NULL, O_ARCH},
@@ -172,6 +186,9 @@ static int parse_args(struct storm_cfg *cfg, bool *progress, int argc, char **ar
 	    .nfiles = 1,
 	    .seed = 1,
 	    .rx_ring = 3,
+	    .http_timeout_s = 5.0,
+	    .http_retries = 2,
+	    .netsetup = true,
 	};
 	parse_arch(cfg, "0:50,7:50");
 	while ((o = getopt_long(argc, argv, "i:n:r:d:vh", longopts, NULL)) != -1) {
@@ -222,6 +239,26 @@ static int parse_args(struct storm_cfg *cfg, bool *progress, int argc, char **ar
 			break;
 		case O_DHCP_ONLY:
 			cfg->dhcp_only = true;
+			break;
+		case O_HTTP: {
+			uint32_t ip;
+			uint16_t port;
+			const char *path;
+
+			cfg->http_base = optarg;
+			bad = storm_url_split(optarg, &ip, &port, &path) < 0 ||
+			      optarg[strlen(optarg) - 1] != '/';
+			break;
+		}
+		case O_HTTP_TIMEOUT:
+			bad = num(optarg, 0.01, 3600, &cfg->http_timeout_s);
+			break;
+		case O_HTTP_RETRIES:
+			bad = num(optarg, 0, 100, &v);
+			cfg->http_retries = (unsigned)v;
+			break;
+		case O_NO_NETSETUP:
+			cfg->netsetup = false;
 			break;
 		case O_TSIZE_PROBE:
 			cfg->tsize_probe = true;
@@ -277,7 +314,9 @@ static int parse_args(struct storm_cfg *cfg, bool *progress, int argc, char **ar
 			return -EINVAL;
 		}
 		if (bad) {
-			fprintf(stderr, "bootstorm-storm: bad value for option: %s\n", optarg);
+			fprintf(stderr, "bootstorm-storm: bad value for option: %s%s\n", optarg,
+				o == O_HTTP ? " (expected http://A.B.C.D[:PORT]/PATH/, ending in /)"
+					    : "");
 			return -EINVAL;
 		}
 	}
@@ -287,6 +326,10 @@ static int parse_args(struct storm_cfg *cfg, bool *progress, int argc, char **ar
 	}
 	if (cfg->nfiles == 3 && !cfg->files[1][0]) {
 		fprintf(stderr, "bootstorm-storm: --initrd needs --kernel\n");
+		return -EINVAL;
+	}
+	if (cfg->http_base && cfg->nfiles < 2) {
+		fprintf(stderr, "bootstorm-storm: --http needs --kernel (the files it fetches)\n");
 		return -EINVAL;
 	}
 	if ((uint64_t)cfg->mac_base + cfg->clients > 4294967296ull) {
@@ -313,6 +356,37 @@ static void progress_line(const struct storm *s, uint64_t now)
 		(double)(now - s->t0) / 1e9, (unsigned long long)s->st.started,
 		(unsigned long long)s->st.done, (unsigned long long)s->st.failed,
 		(double)s->st.tftp_bytes / 1048576.0);
+	if (s->st.http_requests)
+		fprintf(stderr, "           HTTP %.1f MiB, %lld connections open\n",
+			(double)s->st.http_bytes / 1048576.0, (long long)s->st.http_open);
+}
+
+/* does any client fetch over HTTP? (then the kernel's TCP must be set up) */
+static bool uses_http(const struct storm_cfg *cfg)
+{
+	return cfg->http_base != NULL;
+}
+
+static int setup_events(struct storm *s)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = UINT32_MAX};
+	struct rlimit rl;
+	int err;
+
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->epfd < 0 || epoll_ctl(s->epfd, EPOLL_CTL_ADD, storm_io_fd(s->io), &ev) < 0)
+		return -errno;
+	err = storm_io_filter_tcp(s->io);
+	if (err)
+		return err;
+	if (!uses_http(&s->cfg))
+		return storm_net_open(&s->net, s->cfg.ifname, false);
+	/* a socket per client in HTTP at once */
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return storm_net_open(&s->net, s->cfg.ifname, s->cfg.netsetup);
 }
 
 int main(int argc, char **argv)
@@ -343,6 +417,12 @@ int main(int argc, char **argv)
 	if (s.cfg.pcap_prefix && open_pcaps(&s) < 0) {
 		fprintf(stderr, "bootstorm-storm: %s-*.pcap: %s\n", s.cfg.pcap_prefix,
 			strerror(errno));
+		return 1;
+	}
+	err = setup_events(&s);
+	if (err < 0) {
+		fprintf(stderr, "bootstorm-storm: %s: %s\n", s.cfg.ifname, strerror(-err));
+		storm_net_close(s.net);
 		return 1;
 	}
 	signal(SIGINT, on_signal);
@@ -388,11 +468,16 @@ int main(int argc, char **argv)
 			ms = 0;
 		else if (wake - now < 100 * NS_PER_MS)
 			ms = (int)((wake - now + NS_PER_MS - 1) / NS_PER_MS);
-		struct pollfd p = {.fd = storm_io_fd(s.io), .events = POLLIN};
+		struct epoll_event ev[256];
+		int nev = epoll_wait(s.epfd, ev, BS_ARRAY_SIZE(ev), ms);
 
-		poll(&p, 1, ms);
+		now = storm_now_ns();
+		for (int i = 0; i < nev; i++)
+			if (ev[i].data.u32 < s.cfg.clients)
+				storm_http_event(&s, &s.c[ev[i].data.u32], ev[i].events, now);
 	}
 	s.t_end = storm_now_ns();
+	storm_net_close(s.net); /* every client's socket is closed by now */
 	s.end_bucket = (uint32_t)((s.t_end - s.t0) / (100 * NS_PER_MS) + 1);
 	if (progress)
 		progress_line(&s, s.t_end);

@@ -119,20 +119,25 @@ size_t storm_build_udp(uint8_t *f, const uint8_t dst_mac[6], const uint8_t src_m
 	return 14 + 20 + 8 + plen;
 }
 
-size_t storm_build_arp_reply(uint8_t *f, const uint8_t my_mac[6], uint32_t my_ip,
-			     const uint8_t peer_mac[6], uint32_t peer_ip)
+size_t storm_build_arp(uint8_t *f, uint16_t op, const uint8_t my_mac[6], uint32_t my_ip,
+		       const uint8_t peer_mac[6], uint32_t peer_ip)
 {
-	memcpy(f, peer_mac, 6);
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+	memcpy(f, op == 1 ? bcast : peer_mac, 6);
 	memcpy(f + 6, my_mac, 6);
 	put_be16(f + 12, 0x0806);
 	put_be16(f + 14, 1);
 	put_be16(f + 16, 0x0800);
 	f[18] = 6;
 	f[19] = 4;
-	put_be16(f + 20, 2);
+	put_be16(f + 20, op);
 	memcpy(f + 22, my_mac, 6);
 	put_be32(f + 28, my_ip);
-	memcpy(f + 32, peer_mac, 6);
+	if (op == 1)
+		memset(f + 32, 0, 6);
+	else
+		memcpy(f + 32, peer_mac, 6);
 	put_be32(f + 38, peer_ip);
 	memset(f + 42, 0, 18); /* pad to the 60-byte minimum */
 	return 60;

@@ -21,7 +21,7 @@ void storm_bucket_add(struct storm *s, uint64_t now, uint64_t bytes, unsigned do
 
 	if (b >= s->st.nbuckets) {
 		uint32_t n = s->st.nbuckets ? s->st.nbuckets : 64;
-		uint64_t *nb;
+		uint64_t *nb, *nh;
 		uint32_t *nd;
 
 		while (n <= b)
@@ -32,14 +32,25 @@ void storm_bucket_add(struct storm *s, uint64_t now, uint64_t bytes, unsigned do
 		nd = realloc(s->st.bucket_done, n * sizeof(*nd));
 		if (nd)
 			s->st.bucket_done = nd;
-		if (!nb || !nd)
+		nh = realloc(s->st.bucket_http, n * sizeof(*nh));
+		if (nh)
+			s->st.bucket_http = nh;
+		if (!nb || !nd || !nh)
 			return;
 		memset(nb + s->st.nbuckets, 0, (n - s->st.nbuckets) * sizeof(*nb));
+		memset(nh + s->st.nbuckets, 0, (n - s->st.nbuckets) * sizeof(*nh));
 		memset(nd + s->st.nbuckets, 0, (n - s->st.nbuckets) * sizeof(*nd));
 		s->st.nbuckets = n;
 	}
 	s->st.bucket_bytes[b] += bytes;
 	s->st.bucket_done[b] += done;
+}
+
+void storm_bucket_add_http(struct storm *s, uint64_t now, uint64_t bytes)
+{
+	storm_bucket_add(s, now, 0, 0); /* grows the arrays */
+	if (s->st.bucket_http && (now - s->t0) / BUCKET_NS < s->st.nbuckets)
+		s->st.bucket_http[(now - s->t0) / BUCKET_NS] += bytes;
 }
 
 struct pct {
@@ -185,6 +196,15 @@ void storm_report(struct storm *s, FILE *out)
 		(double)st->tftp_bytes / 1048576.0, (unsigned long long)tx, (unsigned long long)txe,
 		(unsigned long long)rx, (unsigned long long)rxd,
 		(unsigned long long)st->arp_reply_tx);
+	if (st->http_requests || st->http_connects)
+		fprintf(out,
+			"  HTTP %.1f MiB in %llu files; requests %llu, connections %llu, retries "
+			"%llu, bad status %llu; ARP for servers %llu\n",
+			(double)st->http_bytes / 1048576.0, (unsigned long long)st->http_files,
+			(unsigned long long)st->http_requests,
+			(unsigned long long)st->http_connects, (unsigned long long)st->http_retries,
+			(unsigned long long)st->http_bad_status,
+			(unsigned long long)st->arp_resolve_tx);
 	fprintf(out, "  generator CPU %.2f s in %.2f s\n", self_cpu_s(),
 		(double)(s->t_end - s->t0) / 1e9);
 }
@@ -280,16 +300,28 @@ int storm_report_json(struct storm *s, const char *path)
 		(unsigned long long)st->rx_unknown, (unsigned long long)tx, (unsigned long long)txe,
 		(unsigned long long)rx, (unsigned long long)rxd,
 		(unsigned long long)st->rx_dropped);
+	fprintf(f, "  \"http\": {\"base\": ");
+	json_str(f, s->cfg.http_base ? s->cfg.http_base : "");
+	fprintf(f,
+		", \"bytes\": %llu, \"files\": %llu, \"requests\": %llu, "
+		"\"connections\": %llu, \"retries\": %llu, \"bad_status\": %llu, "
+		"\"arp_resolve_tx\": %llu},\n",
+		(unsigned long long)st->http_bytes, (unsigned long long)st->http_files,
+		(unsigned long long)st->http_requests, (unsigned long long)st->http_connects,
+		(unsigned long long)st->http_retries, (unsigned long long)st->http_bad_status,
+		(unsigned long long)st->arp_resolve_tx);
 	/* 100 ms buckets: t (s), MB/s of TFTP payload, clients done in the
-	 * bucket, clients done so far */
+	 * bucket, clients done so far, MB/s of HTTP payload (last: older
+	 * readers index the first four) */
 	fprintf(f, "  \"bucket_ms\": 100,\n  \"timeline\": [");
 	for (uint32_t b = 0; b < nb && b < s->st.nbuckets; b++) {
 		cum += s->st.bucket_done[b];
-		fprintf(f, "%s\n    [%.1f, %.3f, %u, %llu]", b ? "," : "", (double)(b + 1) / 10.0,
-			(double)s->st.bucket_bytes[b] * 10.0 / 1e6, s->st.bucket_done[b],
-			(unsigned long long)cum);
+		fprintf(f, "%s\n    [%.1f, %.3f, %u, %llu, %.3f]", b ? "," : "",
+			(double)(b + 1) / 10.0, (double)s->st.bucket_bytes[b] * 10.0 / 1e6,
+			s->st.bucket_done[b], (unsigned long long)cum,
+			(double)s->st.bucket_http[b] * 10.0 / 1e6);
 	}
 	fprintf(f, "\n  ],\n  \"timeline_columns\": [\"t_s\", \"tftp_MBps\", \"done\", "
-		   "\"done_total\"]\n}\n");
+		   "\"done_total\", \"http_MBps\"]\n}\n");
 	return fclose(f) ? -errno : 0;
 }

@@ -24,6 +24,7 @@
 #define STORM_FRAME_MAX 2048
 #define STORM_NFILES	3 /* loader, kernel, initrd */
 #define STORM_NAME_MAX	128
+#define STORM_URL_MAX	256
 
 /* ---- time ---------------------------------------------------------------- */
 
@@ -66,6 +67,11 @@ struct storm_cfg {
 	int rx_ring;	/* 2 or 3 */
 	double rx_loss; /* fraction of received frames dropped on purpose (tests) */
 	bool verbose;
+	/* HTTP: kernel and initrd from http_base + name (NULL: TFTP) */
+	const char *http_base;
+	double http_timeout_s;
+	unsigned http_retries;
+	bool netsetup; /* the generator sets up routes, ARP, tc (netsetup.c) */
 };
 
 /* ---- wire formats (pkt.c) ------------------------------------------------- */
@@ -111,8 +117,10 @@ int storm_parse(const uint8_t *frame, size_t len, struct storm_rx *rx);
 size_t storm_build_udp(uint8_t *frame, const uint8_t dst_mac[6], const uint8_t src_mac[6],
 		       uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport, size_t plen,
 		       uint16_t ip_id);
-size_t storm_build_arp_reply(uint8_t *frame, const uint8_t my_mac[6], uint32_t my_ip,
-			     const uint8_t peer_mac[6], uint32_t peer_ip);
+/* ARP (op 1 request, 2 reply) from my_mac/my_ip to peer; a request goes to
+ * the broadcast MAC with a zero target MAC */
+size_t storm_build_arp(uint8_t *frame, uint16_t op, const uint8_t my_mac[6], uint32_t my_ip,
+		       const uint8_t peer_mac[6], uint32_t peer_ip);
 
 /* DHCP option 53 values */
 enum {
@@ -166,13 +174,17 @@ unsigned storm_io_rx(struct storm_io *io, storm_rx_fn fn, void *ctx);
 void storm_io_stats(const struct storm_io *io, uint64_t *tx, uint64_t *tx_err, uint64_t *rx,
 		    uint64_t *rx_drop);
 
+/* classic BPF on the packet socket: TCP never enters the RX ring (HTTP
+ * bulk data is the kernel's) */
+int storm_io_filter_tcp(struct storm_io *io);
+
 /* pcap writer (Ethernet link type, microsecond stamps) */
 FILE *storm_pcap_open(const char *path);
 void storm_pcap_write(FILE *f, const uint8_t *frame, size_t len, uint64_t ns);
 
 /* ---- clients (client.c) ----------------------------------------------------- */
 
-enum storm_phase { PH_IDLE, PH_DISCOVER, PH_REQUEST, PH_TFTP, PH_DONE, PH_FAILED };
+enum storm_phase { PH_IDLE, PH_DISCOVER, PH_REQUEST, PH_TFTP, PH_HTTP, PH_DONE, PH_FAILED };
 
 enum storm_fail {
 	FAIL_NONE,
@@ -185,6 +197,13 @@ enum storm_fail {
 	FAIL_TFTP_SIZE,
 	FAIL_TFTP_PROTO,
 	FAIL_DURATION,
+	FAIL_HTTP_CONNECT,
+	FAIL_HTTP_STATUS,
+	FAIL_HTTP_TIMEOUT,
+	FAIL_HTTP_SHORT,
+	FAIL_HTTP_PROTO,
+	FAIL_HTTP_URL,
+	FAIL_IPXE_SCRIPT,
 	FAIL_MAX
 };
 extern const char *const storm_fail_name[FAIL_MAX];
@@ -202,6 +221,7 @@ struct storm_client {
 	bool got_first; /* TFTP: OACK or DATA seen for this file */
 	bool probing;	/* TFTP: this RRQ is the tsize probe, aborted after the OACK */
 	bool pcap_done;
+	bool chained; /* iPXE: a script's `chain` was followed (once) */
 	uint32_t xid;
 	uint32_t ip, server_id, tftp_ip;
 	uint8_t server_mac[6];
@@ -213,6 +233,7 @@ struct storm_client {
 	uint16_t blksize, windowsize;
 	uint64_t bytes, tsize;
 	bool has_tsize;
+	struct storm_http *http; /* while in PH_HTTP (http.c) */
 	/* timer (client.c keeps the heap) */
 	uint64_t deadline;
 	/* timestamps (ns, 0 = not reached) */
@@ -224,14 +245,17 @@ struct storm_stats {
 	uint64_t dhcp_offer_rx, dhcp_ack_rx, dhcp_nak_rx;
 	uint64_t tftp_rrq_tx, tftp_rrq_retx, tftp_ack_tx, tftp_ack_retx;
 	uint64_t tftp_data_rx, tftp_data_ooo, tftp_data_dup, tftp_bytes, tftp_probes;
-	uint64_t arp_req_rx, arp_reply_tx;
+	uint64_t arp_req_rx, arp_reply_tx, arp_resolve_tx;
+	uint64_t http_connects, http_requests, http_files, http_bytes, http_retries;
+	uint64_t http_bad_status;
+	int64_t http_open; /* sockets open now */
 	uint64_t rx_unknown, rx_dropped;
 	uint64_t fail[FAIL_MAX];
 	uint64_t tftp_err_code[9]; /* TFTP ERROR received, by code (8: 8 and above) */
 	uint64_t done, failed, started;
 	/* per 100 ms buckets */
 	uint32_t nbuckets;
-	uint64_t *bucket_bytes;
+	uint64_t *bucket_bytes, *bucket_http;
 	uint32_t *bucket_done;
 };
 
@@ -249,6 +273,16 @@ struct storm {
 	uint16_t ip_id;
 	FILE *pcap_dhcp, *pcap_tftp;
 	unsigned arch_total;
+	int epfd; /* the packet socket and the clients' TCP sockets */
+	struct storm_net *net;
+	/* servers seen on the wire: IP -> MAC, for the kernel's neighbour table */
+	struct {
+		uint32_t ip;
+		uint8_t mac[6];
+		bool ready;	/* in the kernel's neighbour table */
+		bool resolving; /* a client ARPed for it */
+	} hosts[16];
+	unsigned nhosts;
 };
 
 int storm_clients_init(struct storm *s);
@@ -257,10 +291,55 @@ void storm_rx_frame(void *ctx, const uint8_t *frame, size_t len);
 /* Expire timers due by now. Returns the next deadline (UINT64_MAX: none). */
 uint64_t storm_timers_run(struct storm *s, uint64_t now);
 void storm_fail_remaining(struct storm *s, uint64_t now);
+void storm_timer_set(struct storm *s, struct storm_client *c, uint64_t when);
+void storm_client_fail(struct storm *s, struct storm_client *c, enum storm_fail why, uint64_t now);
+/* the client's HTTP queue is done */
+void storm_client_http_done(struct storm *s, struct storm_client *c, uint64_t now);
+/* Is the server's MAC known (and in the kernel's neighbour table)? If not,
+ * the client ARPs for it; storm_http_host_ready() follows when it answers. */
+bool storm_host_ready(struct storm *s, struct storm_client *c, uint32_t ip, uint64_t now);
+
+/* ---- HTTP (http.c, ipxe.c) ------------------------------------------------- */
+
+enum { STORM_HTTP_HEAD = 1, STORM_HTTP_SCRIPT = 2 };
+int storm_url_split(const char *url, uint32_t *ip, uint16_t *port, const char **path);
+/* add a URL to the client's queue (flags: HEAD first; keep and parse as an
+ * iPXE script) */
+int storm_http_queue(struct storm *s, struct storm_client *c, const char *url, uint8_t flags);
+void storm_http_start(struct storm *s, struct storm_client *c, uint64_t now);
+void storm_http_event(struct storm *s, struct storm_client *c, uint32_t events, uint64_t now);
+void storm_http_expire(struct storm *s, struct storm_client *c, uint64_t now);
+void storm_http_host_ready(struct storm *s, struct storm_client *c, uint64_t now);
+void storm_http_abort(struct storm *s, struct storm_client *c);
+/* a fetched iPXE script: queue what it names. 0 or a storm_fail reason */
+int storm_ipxe_script(struct storm *s, struct storm_client *c, const char *url, const char *body,
+		      size_t len, bool truncated);
+
+struct storm_ipxe {
+	char files[4][STORM_URL_MAX]; /* kernel, initrd, ... in script order */
+	unsigned nfiles;
+	char chain[STORM_URL_MAX];
+	bool has_chain;
+};
+/* resolve ref (may hold ${net0/mac}) against base */
+int storm_url_resolve(const char *base, const char *ref, size_t ref_len, const uint8_t mac[6],
+		      char out[STORM_URL_MAX]);
+int storm_ipxe_parse(const char *script, size_t len, const char *base, const uint8_t mac[6],
+		     struct storm_ipxe *out);
+
+/* ---- kernel network setup for HTTP (netsetup.c) ----------------------------- */
+
+struct storm_net;
+/* setup false (--no-netsetup): every call below does nothing */
+int storm_net_open(struct storm_net **out, const char *ifname, bool setup);
+int storm_net_local(struct storm_net *n, uint32_t ip);
+int storm_net_host(struct storm_net *n, uint32_t ip, const uint8_t mac[6]);
+void storm_net_close(struct storm_net *n);
 
 /* ---- report (report.c) ----------------------------------------------------- */
 
 void storm_bucket_add(struct storm *s, uint64_t now, uint64_t bytes, unsigned done);
+void storm_bucket_add_http(struct storm *s, uint64_t now, uint64_t bytes);
 void storm_report(struct storm *s, FILE *out);
 int storm_report_json(struct storm *s, const char *path);
 
