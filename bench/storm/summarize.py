@@ -5,7 +5,7 @@
     summarize.py [--base NAME] OUTDIR NAME=REPORT.json:CPU_SECONDS [NAME=...]
 
 Prints one table (clients done / failed, time until all done, p50/p99 per
-phase, TFTP MB/s until the last client was done, server CPU seconds and CPU
+phase, MB/s (TFTP + HTTP payload) until the last client was done, server CPU seconds and CPU
 seconds per GiB served, retransmissions, ratios against the server named by
 --base, else the last one; a time ratio only when both served every client), writes
 OUTDIR/storm-compare.json and OUTDIR/storm-compare.png (clients done over
@@ -38,6 +38,11 @@ def ratio(a, b):
     return f"{a / b:.2f}x" if a and b else "n/a"
 
 
+def payload(r):
+    """Bytes served: TFTP, plus HTTP when the run fetched over HTTP."""
+    return r["counters"]["tftp_bytes"] + r.get("http", {}).get("bytes", 0)
+
+
 def table(runs, base_name):
     base = dict(runs)[base_name]
     cfg = base["config"]
@@ -45,15 +50,15 @@ def table(runs, base_name):
           f"blksize {cfg['blksize']}, windowsize {cfg['windowsize']}, rate "
           f"{'all at once' if not cfg['rate'] else cfg['rate']}")
     hdr = ("server", "done", "failed", "first/all done s", "DHCP p50/p99 ms",
-           "loader p50/p99 ms", "kern+initrd p50/p99 ms", "TFTP MB/s", "CPU s",
+           "loader p50/p99 ms", "kern+initrd p50/p99 ms", "MB/s", "CPU s",
            "CPU s/GiB", "retx", "time vs " + base_name, "MB/s vs " + base_name,
            "CPU/GiB vs " + base_name)
 
-    def mbps(r):  # TFTP payload over the time until the last client was done
-        return r["counters"]["tftp_bytes"] / 1e6 / r["all_done_s"] if r["all_done_s"] else 0
+    def mbps(r):  # TFTP + HTTP payload over the time until the last client was done
+        return payload(r) / 1e6 / r["all_done_s"] if r["all_done_s"] else 0
 
     def cpu_gib(r):
-        gib = r["counters"]["tftp_bytes"] / 2**30
+        gib = payload(r) / 2**30
         return r["server_cpu_s"] / gib if gib else 0
 
     base_complete = base["done"] == base["clients"]
