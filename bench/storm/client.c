@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/bytes.h"
 #include "storm.h"
@@ -42,6 +43,15 @@ const char *const storm_fail_name[FAIL_MAX] = {
     [FAIL_HTTP_PROTO] = "http_protocol",
     [FAIL_HTTP_URL] = "http_url",
     [FAIL_IPXE_SCRIPT] = "ipxe_script",
+    [FAIL_PROXY_NO_OFFER] = "proxy_no_offer",
+    [FAIL_PROXY_NO_ACK] = "proxy_no_ack",
+};
+
+const char *const storm_kind_name[KIND_MAX] = {
+    [KIND_PXE_BIOS] = "pxe_bios",
+    [KIND_PXE_UEFI] = "pxe_uefi",
+    [KIND_UEFI_HTTP] = "uefi_http",
+    [KIND_IPXE] = "ipxe",
 };
 
 static const uint8_t bcast_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
@@ -216,6 +226,12 @@ int storm_clients_init(struct storm *s)
 		}
 		c->arch = s->cfg.arch[k < s->cfg.narch ? k : 0].arch;
 		c->xid = rnd(s);
+		if (storm_arch_is_http(c->arch))
+			c->kind = KIND_UEFI_HTTP;
+		else if (s->cfg.ipxe_pct && rnd(s) % 100 < s->cfg.ipxe_pct)
+			c->kind = KIND_IPXE;
+		else
+			c->kind = c->arch == 0 ? KIND_PXE_BIOS : KIND_PXE_UEFI;
 	}
 	return 0;
 }
@@ -331,6 +347,21 @@ static void client_done(struct storm *s, struct storm_client *c, uint64_t now)
 	c->t_done = now;
 	s->st.done++;
 	storm_bucket_add(s, now, 0, 1);
+}
+
+/* --http: kernel and initrd from URLBASE. 0, or the client failed */
+static int queue_files(struct storm *s, struct storm_client *c, uint64_t now)
+{
+	char url[STORM_URL_MAX];
+
+	for (unsigned i = 1; i < s->cfg.nfiles; i++) {
+		snprintf(url, sizeof(url), "%s%s", s->cfg.http_base, s->cfg.files[i]);
+		if (storm_http_queue(s, c, url, 0) < 0) {
+			fail(s, c, FAIL_HTTP_URL, now);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* the client's queue of URLs is filled: its address becomes the kernel's */
@@ -451,17 +482,11 @@ static void file_done(struct storm *s, struct storm_client *c, uint64_t now)
 	if (c->file == 0)
 		c->t_loader = now;
 	c->file++;
+	if (c->file < s->cfg.nfiles)
+		c->files_phase = true;
 	if (c->file < s->cfg.nfiles && s->cfg.http_base) {
-		char url[STORM_URL_MAX];
-
-		for (unsigned i = c->file; i < s->cfg.nfiles; i++) {
-			snprintf(url, sizeof(url), "%s%s", s->cfg.http_base, s->cfg.files[i]);
-			if (storm_http_queue(s, c, url, 0) < 0) {
-				fail(s, c, FAIL_HTTP_URL, now);
-				return;
-			}
-		}
-		http_begin(s, c, now);
+		if (queue_files(s, c, now) == 0)
+			http_begin(s, c, now);
 		return;
 	}
 	if (c->file < s->cfg.nfiles) {
@@ -469,6 +494,131 @@ static void file_done(struct storm *s, struct storm_client *c, uint64_t now)
 		return;
 	}
 	client_done(s, c, now);
+}
+
+static bool is_url(const char *f)
+{
+	return !strncasecmp(f, "http://", 7);
+}
+
+/* after the ACK: the loader, over HTTP (UEFI HTTP boot; iPXE given a
+ * URL, its script) or TFTP */
+static void boot_begin(struct storm *s, struct storm_client *c, uint64_t now)
+{
+	char url[STORM_URL_MAX];
+
+	if (!c->bootfile[0] || (c->kind == KIND_UEFI_HTTP && !is_url(c->bootfile))) {
+		fail(s, c, FAIL_NO_BOOTFILE, now);
+		return;
+	}
+	if (c->kind == KIND_UEFI_HTTP) {
+		/* EDK2 asks HEAD first (the size), then GET */
+		if (storm_http_queue(s, c, c->bootfile, STORM_HTTP_HEAD) < 0 ||
+		    (s->cfg.http_base && queue_files(s, c, now) < 0)) {
+			if (c->phase != PH_FAILED)
+				fail(s, c, FAIL_HTTP_URL, now);
+			return;
+		}
+		http_begin(s, c, now);
+		return;
+	}
+	if (c->kind == KIND_IPXE && is_url(c->bootfile)) {
+		/* iPXE expands ${net0/mac} in the file name itself */
+		if (storm_url_resolve(c->bootfile, c->bootfile, strlen(c->bootfile), c->mac, url) <
+			0 ||
+		    storm_http_queue(s, c, url, STORM_HTTP_SCRIPT) < 0) {
+			fail(s, c, FAIL_HTTP_URL, now);
+			return;
+		}
+		http_begin(s, c, now);
+		return;
+	}
+	c->file = 0;
+	c->probing = s->cfg.tsize_probe;
+	tftp_start(s, c, now);
+}
+
+/* an address OFFER: where the address and (without a proxy) the boot
+ * file come from */
+static void take_offer(struct storm_client *c, const struct storm_rx *rx,
+		       const struct storm_dhcp_opts *o)
+{
+	c->ip = o->yiaddr;
+	c->server_id = o->server_id ? o->server_id : rx->saddr;
+	c->tftp_ip = o->siaddr ? o->siaddr : c->server_id;
+	memcpy(c->server_mac, rx->src_mac, 6);
+	if (!c->has_proxy_offer)
+		snprintf(c->bootfile, sizeof(c->bootfile), "%s", o->file);
+}
+
+static void send_request(struct storm *s, struct storm_client *c, uint64_t now)
+{
+	c->phase = PH_REQUEST;
+	c->tries = 0;
+	send_dhcp(s, c, DHCPREQUEST, now);
+	s->st.dhcp_request_tx++;
+	timer_set(c, now + dhcp_timeout(s, 0));
+}
+
+/* PXE boot server discovery: 4 tries, 1, 2, 3 and 4 s (x --time-scale) */
+#define BOOTSRV_TRIES 4
+
+static void send_bootsrv(struct storm *s, struct storm_client *c, uint64_t now)
+{
+	uint8_t *f = storm_io_tx_slot(s->io);
+	size_t plen = storm_dhcp_build_bootsrv(f + STORM_UDP_HDRS, STORM_FRAME_MAX - STORM_UDP_HDRS,
+					       c, (uint16_t)((now - c->t_start) / NS_PER_S));
+
+	storm_io_tx_commit(s->io, storm_build_udp(f, c->proxy_mac, c->mac, c->ip, c->proxy_ip, 68,
+						  4011, plen, s->ip_id++));
+	s->st.bootsrv_tx++;
+	timer_set(c,
+		  now + (uint64_t)((double)(c->tries + 1) * s->cfg.time_scale * (double)NS_PER_S));
+}
+
+/* --proxy: collect the address OFFER and the proxy's (yiaddr 0, option 60
+ * PXEClient) as PXE firmware does; REQUEST once both are in */
+static void rx_proxy_offer(struct storm *s, struct storm_client *c, const struct storm_rx *rx,
+			   const struct storm_dhcp_opts *o, uint64_t now)
+{
+	if (o->yiaddr) {
+		if (c->has_addr_offer)
+			return;
+		c->has_addr_offer = true;
+		take_offer(c, rx, o);
+	} else if (!strncmp(o->vendor_class, "PXEClient", 9) && !c->has_proxy_offer) {
+		s->st.proxy_offer_rx++;
+		c->has_proxy_offer = true;
+		c->proxy_ip = o->server_id ? o->server_id : rx->saddr;
+		c->proxy_siaddr = o->siaddr ? o->siaddr : c->proxy_ip;
+		memcpy(c->proxy_mac, rx->src_mac, 6);
+		/* a menu: ask port 4011 for its first item; none (discovery
+		 * control 8, "use the file"): boot the file in this offer */
+		c->proxy_type = o->has_menu ? o->menu_type : 0;
+		snprintf(c->bootfile, sizeof(c->bootfile), "%s", o->has_menu ? "" : o->file);
+	} else {
+		s->st.offer_ignored++;
+		return;
+	}
+	if (!c->has_addr_offer || !c->has_proxy_offer)
+		return;
+	if (!c->proxy_type) { /* TFTP from the proxy's next-server */
+		c->tftp_ip = c->proxy_siaddr;
+		memcpy(c->server_mac, c->proxy_mac, 6);
+	}
+	send_request(s, c, now);
+}
+
+static void rx_bootsrv_ack(struct storm *s, struct storm_client *c, const struct storm_rx *rx,
+			   const struct storm_dhcp_opts *o, uint64_t now)
+{
+	if (rx->sport != 4011 || rx->saddr != c->proxy_ip)
+		return;
+	s->st.bootsrv_ack_rx++;
+	snprintf(c->bootfile, sizeof(c->bootfile), "%s", o->file);
+	c->tftp_ip = o->siaddr ? o->siaddr : c->proxy_ip;
+	memcpy(c->server_mac, rx->src_mac, 6); /* TFTP goes to the boot server */
+	boot_begin(s, c, now);
 }
 
 static void rx_dhcp(struct storm *s, const struct storm_rx *rx, uint64_t now)
@@ -486,27 +636,37 @@ static void rx_dhcp(struct storm *s, const struct storm_rx *rx, uint64_t now)
 	}
 	if (o.type == DHCPOFFER) {
 		s->st.dhcp_offer_rx++;
-		if (c->phase != PH_DISCOVER || !o.yiaddr)
+		if (c->phase != PH_DISCOVER)
 			return; /* a later OFFER: the first one won */
-		c->ip = o.yiaddr;
-		c->server_id = o.server_id ? o.server_id : rx->saddr;
-		c->tftp_ip = o.siaddr ? o.siaddr : c->server_id;
-		memcpy(c->server_mac, rx->src_mac, 6);
-		snprintf(c->bootfile, sizeof(c->bootfile), "%s", o.file);
-		c->phase = PH_REQUEST;
-		c->tries = 0;
-		send_dhcp(s, c, DHCPREQUEST, now);
-		s->st.dhcp_request_tx++;
-		timer_set(c, now + dhcp_timeout(s, 0));
+		if (s->cfg.proxy) {
+			rx_proxy_offer(s, c, rx, &o, now);
+			return;
+		}
+		if (!o.yiaddr)
+			return;
+		if (c->kind == KIND_UEFI_HTTP && strncmp(o.vendor_class, "HTTPClient", 10)) {
+			/* EDK2 takes only offers that echo HTTPClient */
+			s->st.offer_ignored++;
+			return;
+		}
+		take_offer(c, rx, &o);
+		send_request(s, c, now);
 	} else if (o.type == DHCPACK) {
 		s->st.dhcp_ack_rx++;
-		if (c->phase != PH_REQUEST)
+		if (c->phase == PH_BOOTSRV) {
+			rx_bootsrv_ack(s, c, rx, &o, now);
+			return;
+		}
+		/* in proxy mode the proxy may answer a REQUEST on port 67 too:
+		 * the address comes from the server the REQUEST named */
+		if (c->phase != PH_REQUEST ||
+		    (s->cfg.proxy && (!o.yiaddr || (o.server_id && o.server_id != c->server_id))))
 			return;
 		if (o.yiaddr)
 			c->ip = o.yiaddr;
-		if (o.siaddr)
+		if (o.siaddr && !s->cfg.proxy)
 			c->tftp_ip = o.siaddr;
-		if (o.file[0])
+		if (o.file[0] && !s->cfg.proxy)
 			snprintf(c->bootfile, sizeof(c->bootfile), "%s", o.file);
 		c->t_dhcp = now;
 		ipmap_put(s, c->ip, c->idx);
@@ -515,13 +675,14 @@ static void rx_dhcp(struct storm *s, const struct storm_rx *rx, uint64_t now)
 			client_done(s, c, now);
 			return;
 		}
-		if (!c->bootfile[0]) {
-			fail(s, c, FAIL_NO_BOOTFILE, now);
+		if (s->cfg.proxy && c->proxy_type) {
+			/* boot server discovery: ask the proxy's port 4011 */
+			c->phase = PH_BOOTSRV;
+			c->tries = 0;
+			send_bootsrv(s, c, now);
 			return;
 		}
-		c->file = 0;
-		c->probing = s->cfg.tsize_probe;
-		tftp_start(s, c, now);
+		boot_begin(s, c, now);
 	} else if (o.type == DHCPNAK) {
 		s->st.dhcp_nak_rx++;
 		if (c->phase != PH_REQUEST)
@@ -532,6 +693,7 @@ static void rx_dhcp(struct storm *s, const struct storm_rx *rx, uint64_t now)
 		}
 		/* back to INIT with a new transaction */
 		c->xid = rnd(s);
+		c->has_addr_offer = c->has_proxy_offer = false;
 		c->phase = PH_DISCOVER;
 		c->tries = 0;
 		send_dhcp(s, c, DHCPDISCOVER, now);
@@ -703,7 +865,7 @@ void storm_rx_frame(void *ctx, const uint8_t *frame, size_t len)
 		rx_arp(s, &rx, now);
 		return;
 	}
-	if (rx.sport == 67 && rx.dport == 68) {
+	if ((rx.sport == 67 || rx.sport == 4011) && rx.dport == 68) {
 		rx_dhcp(s, &rx, now);
 		return;
 	}
@@ -723,7 +885,9 @@ static void expire(struct storm *s, struct storm_client *c, uint64_t now)
 	switch (c->phase) {
 	case PH_DISCOVER:
 		if (++c->tries >= s->cfg.dhcp_tries) {
-			fail(s, c, FAIL_DHCP_NO_OFFER, now);
+			/* --proxy: an address but no boot information */
+			fail(s, c, c->has_addr_offer ? FAIL_PROXY_NO_OFFER : FAIL_DHCP_NO_OFFER,
+			     now);
 			return;
 		}
 		send_dhcp(s, c, DHCPDISCOVER, now);
@@ -743,6 +907,14 @@ static void expire(struct storm *s, struct storm_client *c, uint64_t now)
 		break;
 	case PH_HTTP:
 		storm_http_expire(s, c, now);
+		break;
+	case PH_BOOTSRV:
+		if (++c->tries >= BOOTSRV_TRIES) {
+			fail(s, c, FAIL_PROXY_NO_ACK, now);
+			return;
+		}
+		s->st.bootsrv_retx++;
+		send_bootsrv(s, c, now);
 		break;
 	case PH_TFTP:
 		if (++c->tries > s->cfg.tftp_retries) {

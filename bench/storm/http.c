@@ -347,7 +347,10 @@ static void response_done(struct storm *s, struct storm_client *c, uint64_t now)
 			return;
 		}
 	}
+	if (!c->t_loader)
+		c->t_loader = now; /* the first file is the loader (or script) */
 	if (++h->cur < h->nurl) {
+		c->files_phase = true;
 		next_request(s, c, now);
 		return;
 	}

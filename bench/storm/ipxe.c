@@ -128,9 +128,17 @@ int storm_ipxe_parse(const char *script, size_t len, const char *base, const uin
 
 		if (!fetch && !chain)
 			continue;
-		do /* image options come before the URL */
+		/* image options come before the URL; --name and --timeout
+		 * (-n, -t) take a value */
+		for (;;) {
 			arg = word(&cur, le, &al);
-		while (al && arg[0] == '-');
+			if (!al || arg[0] != '-')
+				break;
+			if ((al == 6 && !memcmp(arg, "--name", 6)) ||
+			    (al == 9 && !memcmp(arg, "--timeout", 9)) ||
+			    (al == 2 && (arg[1] == 'n' || arg[1] == 't')))
+				word(&cur, le, &al);
+		}
 		if (!al)
 			return -EINVAL;
 		if (chain) {

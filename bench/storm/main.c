@@ -48,6 +48,9 @@ static void usage(FILE *f)
 	       "      --tsize-probe      fetch the loader as OVMF does: a tsize probe aborted\n"
 	       "                         with ERROR 8 after the OACK, then the download\n"
 	       "      --dhcp-only        a client is done at its ACK (DORA rate)\n"
+	       "      --proxy            proxyDHCP: wait for an address OFFER and a proxy OFFER\n"
+	       "                         (PXEClient, no address), REQUEST the address, then\n"
+	       "                         ask the proxy's port 4011 for the boot file\n"
 	       "      --kernel NAME      after the loader, fetch NAME\n"
 	       "      --initrd NAME      after the kernel, fetch NAME\n"
 	       "      --http URLBASE     fetch kernel and initrd over HTTP from URLBASE + NAME\n"
@@ -58,7 +61,12 @@ static void usage(FILE *f)
 	       "      --no-netsetup      do not set up routes, arp_ignore and the tc filter\n"
 	       "                         HTTP needs on IFACE (docs/storm.md: by hand)\n"
 	       "      --arch LIST        architecture mix, ARCH:WEIGHT,... (0:50,7:50);\n"
-	       "                         0 BIOS, 6 UEFI ia32, 7 UEFI x64, 9 EBC/x64, 11 arm64\n"
+	       "                         0 BIOS, 6 UEFI ia32, 7 UEFI x64, 9 EBC/x64, 11 arm64;\n"
+	       "                         15-20 UEFI HTTP boot (16 x64, 19 arm64): HTTPClient,\n"
+	       "                         the boot file is a URL fetched over HTTP\n"
+	       "      --ipxe PCT         PCT %% of the PXE clients are iPXE (user class iPXE,\n"
+	       "                         option 175): an http:// boot file is a script whose\n"
+	       "                         kernel/initrd (or chain) they fetch over HTTP\n"
 	       "      --mac-base N       first client's MAC is 02:b5:<N as 32 bits> (0)\n"
 	       "      --seed N           seed for xids, UUIDs and the architecture draw\n"
 	       "      --json PATH        write the report as JSON\n"
@@ -133,6 +141,8 @@ enum {
 	O_HTTP_TIMEOUT,
 	O_HTTP_RETRIES,
 	O_NO_NETSETUP,
+	O_IPXE,
+	O_PROXY,
 };
 
 static const struct option longopts[] = {
@@ -154,6 +164,8 @@ static const struct option longopts[] = {
     {"http-timeout", required_argument, NULL, O_HTTP_TIMEOUT},
     {"http-retries", required_argument, NULL, O_HTTP_RETRIES},
     {"no-netsetup", no_argument, NULL, O_NO_NETSETUP},
+    {"ipxe", required_argument, NULL, O_IPXE},
+    {"proxy", no_argument, NULL, O_PROXY},
     {"kernel", required_argument, NULL, O_KERNEL},
     {"initrd", required_argument, NULL, O_INITRD},
     {"arch", required_argument, NULL, O_ARCH},
@@ -256,6 +268,13 @@ static int parse_args(struct storm_cfg *cfg, bool *progress, int argc, char **ar
 		case O_HTTP_RETRIES:
 			bad = num(optarg, 0, 100, &v);
 			cfg->http_retries = (unsigned)v;
+			break;
+		case O_IPXE:
+			bad = num(optarg, 0, 100, &v);
+			cfg->ipxe_pct = (unsigned)v;
+			break;
+		case O_PROXY:
+			cfg->proxy = true;
 			break;
 		case O_NO_NETSETUP:
 			cfg->netsetup = false;
@@ -364,7 +383,12 @@ static void progress_line(const struct storm *s, uint64_t now)
 /* does any client fetch over HTTP? (then the kernel's TCP must be set up) */
 static bool uses_http(const struct storm_cfg *cfg)
 {
-	return cfg->http_base != NULL;
+	if (cfg->http_base || cfg->ipxe_pct)
+		return true;
+	for (unsigned i = 0; i < cfg->narch; i++)
+		if (cfg->arch[i].weight && storm_arch_is_http(cfg->arch[i].arch))
+			return true;
+	return false;
 }
 
 static int setup_events(struct storm *s)

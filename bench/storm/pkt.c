@@ -148,33 +148,16 @@ size_t storm_build_arp(uint8_t *f, uint16_t op, const uint8_t my_mac[6], uint32_
 #define BOOTP_FIXED 236
 static const uint8_t dhcp_cookie[4] = {99, 130, 83, 99};
 
-size_t storm_dhcp_build(uint8_t *p, size_t room, const struct storm_client *c, uint8_t type,
-			uint16_t secs)
+/* the options every PXE client request carries: 57, 55, 93, 94, 97, 60
+ * (and iPXE's 77 and 175) */
+static size_t client_opts(uint8_t *p, size_t n, const struct storm_client *c)
 {
 	/* what PXE ROMs ask for: subnet, router, vendor options, class, TFTP
 	 * server name, boot file, and the PXE-reserved 128-135 */
 	static const uint8_t prl[] = {1, 3, 43, 60, 66, 67, 128, 129, 130, 131, 132, 133, 134, 135};
 	char vc[40];
-	size_t n, vlen;
+	size_t vlen;
 
-	if (room < 400)
-		return 0;
-	memset(p, 0, BOOTP_FIXED);
-	p[0] = 1; /* BOOTREQUEST */
-	p[1] = 1; /* Ethernet */
-	p[2] = 6;
-	put_be32(p + 4, c->xid);
-	put_be16(p + 8, secs);
-	/* PXE ROMs set the broadcast flag: replies come to ff:ff:ff:ff:ff:ff */
-	put_be16(p + 10, 0x8000);
-	memcpy(p + 28, c->mac, 6);
-	memcpy(p + BOOTP_FIXED, dhcp_cookie, 4);
-	n = BOOTP_FIXED + 4;
-	p[n++] = 53, p[n++] = 1, p[n++] = type;
-	if (type == DHCPREQUEST) {
-		p[n++] = 50, p[n++] = 4, put_be32(p + n, c->ip), n += 4;
-		p[n++] = 54, p[n++] = 4, put_be32(p + n, c->server_id), n += 4;
-	}
 	p[n++] = 57, p[n++] = 2, put_be16(p + n, 1464), n += 2;
 	p[n++] = 55, p[n++] = sizeof(prl);
 	memcpy(p + n, prl, sizeof(prl));
@@ -184,23 +167,123 @@ size_t storm_dhcp_build(uint8_t *p, size_t room, const struct storm_client *c, u
 	p[n++] = 97, p[n++] = 17, p[n++] = 0;
 	memcpy(p + n, c->uuid, 16);
 	n += 16;
-	vlen = (size_t)snprintf(vc, sizeof(vc), "PXEClient:Arch:%05u:UNDI:003000", c->arch);
+	/* UEFI 2.5+ 24.7: HTTP boot clients say HTTPClient; iPXE says it is
+	 * UNDI 2.1 (and who it is in 77 and 175) */
+	vlen = (size_t)snprintf(vc, sizeof(vc), "%s:Arch:%05u:UNDI:%s",
+				c->kind == KIND_UEFI_HTTP ? "HTTPClient" : "PXEClient", c->arch,
+				c->kind == KIND_IPXE ? "002001" : "003000");
 	p[n++] = 60, p[n++] = (uint8_t)vlen;
 	memcpy(p + n, vc, vlen);
 	n += vlen;
+	if (c->kind == KIND_IPXE) {
+		/* iPXE's feature list: PXE extensions, HTTP, DNS, TFTP, bzImage
+		 * (sub-option code, length 1, value 1) */
+		static const uint8_t eb[] = {0x10, 1,	 1, 0x13, 1,	1, 0x17, 1,
+					     1,	   0x15, 1, 1,	  0x18, 1, 1};
+
+		p[n++] = 77, p[n++] = 4;
+		memcpy(p + n, "iPXE", 4);
+		n += 4;
+		p[n++] = 175, p[n++] = sizeof(eb);
+		memcpy(p + n, eb, sizeof(eb));
+		n += sizeof(eb);
+	}
+	return n;
+}
+
+/* BOOTREQUEST fixed part and the message type; returns the offset */
+static size_t bootreq(uint8_t *p, const struct storm_client *c, uint8_t type, uint16_t secs,
+		      bool broadcast, uint32_t ciaddr)
+{
+	size_t n;
+
+	memset(p, 0, BOOTP_FIXED);
+	p[0] = 1; /* BOOTREQUEST */
+	p[1] = 1; /* Ethernet */
+	p[2] = 6;
+	put_be32(p + 4, c->xid);
+	put_be16(p + 8, secs);
+	/* PXE ROMs set the broadcast flag: replies come to ff:ff:ff:ff:ff:ff */
+	put_be16(p + 10, broadcast ? 0x8000 : 0);
+	put_be32(p + 12, ciaddr);
+	memcpy(p + 28, c->mac, 6);
+	memcpy(p + BOOTP_FIXED, dhcp_cookie, 4);
+	n = BOOTP_FIXED + 4;
+	p[n++] = 53, p[n++] = 1, p[n++] = type;
+	return n;
+}
+
+static size_t finish(uint8_t *p, size_t n)
+{
 	p[n++] = 255;
 	while (n < 300) /* BOOTP minimum */
 		p[n++] = 0;
 	return n;
 }
 
+size_t storm_dhcp_build(uint8_t *p, size_t room, const struct storm_client *c, uint8_t type,
+			uint16_t secs)
+{
+	size_t n;
+
+	if (room < 400)
+		return 0;
+	n = bootreq(p, c, type, secs, true, 0);
+	if (type == DHCPREQUEST) {
+		p[n++] = 50, p[n++] = 4, put_be32(p + n, c->ip), n += 4;
+		p[n++] = 54, p[n++] = 4, put_be32(p + n, c->server_id), n += 4;
+	}
+	return finish(p, client_opts(p, n, c));
+}
+
+size_t storm_dhcp_build_bootsrv(uint8_t *p, size_t room, const struct storm_client *c,
+				uint16_t secs)
+{
+	size_t n;
+
+	if (room < 400)
+		return 0;
+	n = bootreq(p, c, DHCPREQUEST, secs, false, c->ip);
+	n = client_opts(p, n, c);
+	/* 43: sub-option 71 (PXE_BOOT_ITEM): type, layer 0 */
+	p[n++] = 43, p[n++] = 7, p[n++] = 71, p[n++] = 4;
+	put_be16(p + n, c->proxy_type), n += 2;
+	put_be16(p + n, 0), n += 2;
+	p[n++] = 255;
+	return finish(p, n);
+}
+
 static void copy_name(char *dst, const uint8_t *src, size_t max)
 {
 	size_t i;
 
-	for (i = 0; i < max && i < STORM_NAME_MAX - 1 && src[i]; i++)
+	for (i = 0; i < max && i < STORM_URL_MAX - 1 && src[i]; i++)
 		dst[i] = (char)src[i];
 	dst[i] = 0;
+}
+
+/* option 43 of a PXE offer: sub-options 6 (discovery control) and 9
+ * (boot menu: type 2 bytes, description length, description, ...) */
+static void pxe_opts(struct storm_dhcp_opts *o, const uint8_t *v, size_t len)
+{
+	for (size_t i = 0; i + 2 <= len && v[i] != 255;) {
+		uint8_t code = v[i], l;
+
+		if (code == 0) {
+			i++;
+			continue;
+		}
+		l = v[i + 1];
+		if (i + 2 + l > len)
+			return;
+		if (code == 6 && l >= 1)
+			o->pxe_disc = v[i + 2];
+		if (code == 9 && l >= 3) {
+			o->has_menu = true;
+			o->menu_type = get_be16(v + i + 2);
+		}
+		i += 2 + (size_t)l;
+	}
 }
 
 int storm_dhcp_parse(const uint8_t *p, size_t len, struct storm_dhcp_opts *o)
@@ -247,6 +330,17 @@ int storm_dhcp_parse(const uint8_t *p, size_t len, struct storm_dhcp_opts *o)
 		case 67:
 			copy_name(o->file, v, olen);
 			break;
+		case 43:
+			pxe_opts(o, v, olen);
+			break;
+		case 60: {
+			size_t l =
+			    olen < sizeof(o->vendor_class) - 1 ? olen : sizeof(o->vendor_class) - 1;
+
+			memcpy(o->vendor_class, v, l);
+			o->vendor_class[l] = 0;
+			break;
+		}
 		}
 		i += 2 + (size_t)olen;
 	}

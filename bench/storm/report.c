@@ -99,7 +99,7 @@ static void phase_stats(const struct storm *s, struct pct out[NPHASES])
 				a = c->t_dhcp, b = c->t_loader;
 				break;
 			case PHASE_FILES:
-				if (s->cfg.nfiles > 1)
+				if (c->files_phase)
 					a = c->t_loader, b = c->t_done;
 				break;
 			case PHASE_TOTAL:
@@ -144,6 +144,19 @@ static double all_done_s(const struct storm *s)
 	return last ? (double)(last - s->t0) / 1e9 : 0;
 }
 
+/* clients, done, failed per kind of client */
+static void kind_counts(const struct storm *s, uint64_t n[KIND_MAX][3])
+{
+	memset(n, 0, sizeof(uint64_t) * KIND_MAX * 3);
+	for (uint32_t i = 0; i < s->cfg.clients; i++) {
+		const struct storm_client *c = &s->c[i];
+
+		n[c->kind][0]++;
+		n[c->kind][1] += c->phase == PH_DONE;
+		n[c->kind][2] += c->phase == PH_FAILED;
+	}
+}
+
 /* the generator's own CPU seconds: if it nears the wall time, the generator
  * and not the server is what was measured */
 static double self_cpu_s(void)
@@ -160,7 +173,7 @@ void storm_report(struct storm *s, FILE *out)
 {
 	struct pct p[NPHASES];
 	const struct storm_stats *st = &s->st;
-	uint64_t tx, txe, rx, rxd;
+	uint64_t tx, txe, rx, rxd, kinds[KIND_MAX][3];
 
 	phase_stats(s, p);
 	storm_io_stats(s->io, &tx, &txe, &rx, &rxd);
@@ -170,6 +183,14 @@ void storm_report(struct storm *s, FILE *out)
 		s->cfg.label ? s->cfg.label : "storm", s->cfg.clients, (unsigned long long)st->done,
 		(unsigned long long)st->failed, first_done_s(s), all_done_s(s),
 		st->done == s->cfg.clients ? "" : " (not all)");
+	kind_counts(s, kinds);
+	fprintf(out, "  clients by type:");
+	for (int k = 0; k < KIND_MAX; k++)
+		if (kinds[k][0])
+			fprintf(out, " %s %llu (done %llu, failed %llu)", storm_kind_name[k],
+				(unsigned long long)kinds[k][0], (unsigned long long)kinds[k][1],
+				(unsigned long long)kinds[k][2]);
+	fprintf(out, "\n");
 	fprintf(out, "  %-14s %8s %10s %10s %10s %10s\n", "phase (ms)", "n", "p50", "p90", "p99",
 		"max");
 	for (int i = 0; i < NPHASES; i++)
@@ -205,6 +226,13 @@ void storm_report(struct storm *s, FILE *out)
 			(unsigned long long)st->http_connects, (unsigned long long)st->http_retries,
 			(unsigned long long)st->http_bad_status,
 			(unsigned long long)st->arp_resolve_tx);
+	if (s->cfg.proxy)
+		fprintf(out,
+			"  proxy: offers %llu, port 4011 requests %llu (retransmitted %llu), ACKs "
+			"%llu\n",
+			(unsigned long long)st->proxy_offer_rx, (unsigned long long)st->bootsrv_tx,
+			(unsigned long long)st->bootsrv_retx,
+			(unsigned long long)st->bootsrv_ack_rx);
 	fprintf(out, "  generator CPU %.2f s in %.2f s\n", self_cpu_s(),
 		(double)(s->t_end - s->t0) / 1e9);
 }
@@ -235,7 +263,7 @@ int storm_report_json(struct storm *s, const char *path)
 {
 	struct pct p[NPHASES];
 	const struct storm_stats *st = &s->st;
-	uint64_t tx, txe, rx, rxd, cum = 0;
+	uint64_t tx, txe, rx, rxd, cum = 0, kinds[KIND_MAX][3];
 	uint32_t nb = s->end_bucket;
 	FILE *f = fopen(path, "w");
 
@@ -248,11 +276,12 @@ int storm_report_json(struct storm *s, const char *path)
 	fprintf(f,
 		",\n  \"config\": {\"clients\": %u, \"rate\": %.3f, \"blksize\": %u, "
 		"\"windowsize\": %u, \"tsize\": %s, \"time_scale\": %.4f, \"rx_ring\": \"v%d\", "
-		"\"tsize_probe\": %s, "
+		"\"tsize_probe\": %s, \"ipxe_pct\": %u, \"proxy\": %s, "
 		"\"files\": [",
 		s->cfg.clients, s->cfg.rate, s->cfg.blksize, s->cfg.windowsize,
 		s->cfg.tsize ? "true" : "false", s->cfg.time_scale, s->cfg.rx_ring,
-		s->cfg.tsize_probe ? "true" : "false");
+		s->cfg.tsize_probe ? "true" : "false", s->cfg.ipxe_pct,
+		s->cfg.proxy ? "true" : "false");
 	for (unsigned i = 0; i < s->cfg.nfiles; i++) {
 		fputs(i ? ", " : "", f);
 		json_str(f, i ? s->cfg.files[i] : "(from DHCP)");
@@ -260,6 +289,13 @@ int storm_report_json(struct storm *s, const char *path)
 	fprintf(f, "]},\n");
 	fprintf(f, "  \"clients\": %u,\n  \"done\": %llu,\n  \"failed\": %llu,\n", s->cfg.clients,
 		(unsigned long long)st->done, (unsigned long long)st->failed);
+	kind_counts(s, kinds);
+	fprintf(f, "  \"types\": {");
+	for (int k = 0; k < KIND_MAX; k++)
+		fprintf(f, "%s\"%s\": {\"clients\": %llu, \"done\": %llu, \"failed\": %llu}",
+			k ? ", " : "", storm_kind_name[k], (unsigned long long)kinds[k][0],
+			(unsigned long long)kinds[k][1], (unsigned long long)kinds[k][2]);
+	fprintf(f, "},\n");
 	fprintf(f, "  \"first_done_s\": %.6f,\n", first_done_s(s));
 	fprintf(f, "  \"all_done_s\": %.6f,\n  \"run_s\": %.6f,\n", all_done_s(s),
 		(double)(s->t_end - s->t0) / 1e9);
@@ -287,7 +323,8 @@ int storm_report_json(struct storm *s, const char *path)
 		"\"tftp_ack_tx\": %llu, \"data_rx\": %llu, \"data_out_of_order\": %llu, "
 		"\"data_duplicate\": %llu, \"tsize_probes\": %llu, \"tftp_bytes\": %llu, "
 		"\"arp_requests\": %llu, "
-		"\"arp_replies\": %llu, \"rx_other\": %llu, \"frames_tx\": %llu, "
+		"\"arp_replies\": %llu, \"offers_ignored\": %llu, \"rx_other\": %llu, "
+		"\"frames_tx\": %llu, "
 		"\"tx_errors\": %llu, \"frames_rx\": %llu, \"ring_drops\": %llu, "
 		"\"loss_dropped\": %llu},\n",
 		(unsigned long long)st->dhcp_discover_tx, (unsigned long long)st->dhcp_request_tx,
@@ -297,9 +334,9 @@ int storm_report_json(struct storm *s, const char *path)
 		(unsigned long long)st->tftp_data_ooo, (unsigned long long)st->tftp_data_dup,
 		(unsigned long long)st->tftp_probes, (unsigned long long)st->tftp_bytes,
 		(unsigned long long)st->arp_req_rx, (unsigned long long)st->arp_reply_tx,
-		(unsigned long long)st->rx_unknown, (unsigned long long)tx, (unsigned long long)txe,
-		(unsigned long long)rx, (unsigned long long)rxd,
-		(unsigned long long)st->rx_dropped);
+		(unsigned long long)st->offer_ignored, (unsigned long long)st->rx_unknown,
+		(unsigned long long)tx, (unsigned long long)txe, (unsigned long long)rx,
+		(unsigned long long)rxd, (unsigned long long)st->rx_dropped);
 	fprintf(f, "  \"http\": {\"base\": ");
 	json_str(f, s->cfg.http_base ? s->cfg.http_base : "");
 	fprintf(f,
@@ -310,6 +347,11 @@ int storm_report_json(struct storm *s, const char *path)
 		(unsigned long long)st->http_requests, (unsigned long long)st->http_connects,
 		(unsigned long long)st->http_retries, (unsigned long long)st->http_bad_status,
 		(unsigned long long)st->arp_resolve_tx);
+	fprintf(f,
+		"  \"proxy\": {\"offers\": %llu, \"bootsrv_tx\": %llu, \"bootsrv_retx\": %llu, "
+		"\"bootsrv_ack\": %llu},\n",
+		(unsigned long long)st->proxy_offer_rx, (unsigned long long)st->bootsrv_tx,
+		(unsigned long long)st->bootsrv_retx, (unsigned long long)st->bootsrv_ack_rx);
 	/* 100 ms buckets: t (s), MB/s of TFTP payload, clients done in the
 	 * bucket, clients done so far, MB/s of HTTP payload (last: older
 	 * readers index the first four) */

@@ -71,8 +71,25 @@ struct storm_cfg {
 	const char *http_base;
 	double http_timeout_s;
 	unsigned http_retries;
-	bool netsetup; /* the generator sets up routes, ARP, tc (netsetup.c) */
+	bool netsetup;	   /* the generator sets up routes, ARP, tc (netsetup.c) */
+	unsigned ipxe_pct; /* --ipxe: this % of PXE clients are iPXE */
+	bool proxy;	   /* --proxy: address and boot information from two servers */
 };
+
+/* what a client is (report: "types") */
+enum storm_kind {
+	KIND_PXE_BIOS,	/* PXE ROM, arch 0 */
+	KIND_PXE_UEFI,	/* UEFI PXE, any other PXE arch */
+	KIND_UEFI_HTTP, /* UEFI HTTP boot, arch 15-20: HTTPClient */
+	KIND_IPXE,	/* iPXE second stage (--ipxe) */
+	KIND_MAX
+};
+extern const char *const storm_kind_name[KIND_MAX];
+/* RFC 4578 / IANA: 15-20 are the "boot from HTTP" architectures */
+static inline bool storm_arch_is_http(uint16_t arch)
+{
+	return arch >= 15 && arch <= 20;
+}
 
 /* ---- wire formats (pkt.c) ------------------------------------------------- */
 
@@ -80,10 +97,15 @@ struct storm_dhcp_opts {
 	uint8_t type;
 	uint32_t server_id;
 	uint32_t yiaddr;
+	char vendor_class[32]; /* option 60, truncated */
 	uint32_t siaddr;
 	uint32_t xid;
 	uint8_t chaddr[6];
-	char file[STORM_NAME_MAX]; /* `file` field, or option 67 */
+	char file[STORM_URL_MAX]; /* `file` field, or option 67 (a URL may be long) */
+	/* option 43 (PXE): discovery control, first boot menu item's type */
+	uint8_t pxe_disc;
+	bool has_menu;
+	uint16_t menu_type;
 };
 
 /* a received frame, parsed down to what the state machine needs */
@@ -136,6 +158,11 @@ struct storm_client;
 /* DHCP payload for DISCOVER or REQUEST (client fields). Returns its length. */
 size_t storm_dhcp_build(uint8_t *p, size_t room, const struct storm_client *c, uint8_t type,
 			uint16_t secs);
+/* The PXE boot server request (to port 4011): a DHCPREQUEST from the
+ * client's address (ciaddr) with option 43 sub-option 71, boot item TYPE,
+ * layer 0. */
+size_t storm_dhcp_build_bootsrv(uint8_t *p, size_t room, const struct storm_client *c,
+				uint16_t secs);
 /* Parse a BOOTREPLY. Returns 0 or -EINVAL. */
 int storm_dhcp_parse(const uint8_t *p, size_t len, struct storm_dhcp_opts *o);
 
@@ -184,7 +211,16 @@ void storm_pcap_write(FILE *f, const uint8_t *frame, size_t len, uint64_t ns);
 
 /* ---- clients (client.c) ----------------------------------------------------- */
 
-enum storm_phase { PH_IDLE, PH_DISCOVER, PH_REQUEST, PH_TFTP, PH_HTTP, PH_DONE, PH_FAILED };
+enum storm_phase {
+	PH_IDLE,
+	PH_DISCOVER,
+	PH_REQUEST,
+	PH_BOOTSRV, /* --proxy: boot server request to port 4011 */
+	PH_TFTP,
+	PH_HTTP,
+	PH_DONE,
+	PH_FAILED
+};
 
 enum storm_fail {
 	FAIL_NONE,
@@ -204,6 +240,8 @@ enum storm_fail {
 	FAIL_HTTP_PROTO,
 	FAIL_HTTP_URL,
 	FAIL_IPXE_SCRIPT,
+	FAIL_PROXY_NO_OFFER,
+	FAIL_PROXY_NO_ACK,
 	FAIL_MAX
 };
 extern const char *const storm_fail_name[FAIL_MAX];
@@ -213,6 +251,8 @@ struct storm_client {
 	uint8_t mac[6];
 	uint8_t uuid[16];
 	uint16_t arch;
+	uint8_t kind;	  /* enum storm_kind */
+	bool files_phase; /* fetches something after the loader */
 	uint8_t phase;
 	uint8_t fail;
 	uint8_t tries; /* DHCP sends / TFTP retries in the current step */
@@ -225,7 +265,7 @@ struct storm_client {
 	uint32_t xid;
 	uint32_t ip, server_id, tftp_ip;
 	uint8_t server_mac[6];
-	char bootfile[STORM_NAME_MAX];
+	char bootfile[STORM_URL_MAX];
 	/* TFTP transfer */
 	uint16_t cport, sport;
 	uint16_t next_block; /* expected */
@@ -234,6 +274,11 @@ struct storm_client {
 	uint64_t bytes, tsize;
 	bool has_tsize;
 	struct storm_http *http; /* while in PH_HTTP (http.c) */
+	/* --proxy: the proxy's offer (yiaddr 0, PXEClient) */
+	bool has_addr_offer, has_proxy_offer;
+	uint16_t proxy_type; /* boot menu item to ask port 4011 for; 0: none */
+	uint32_t proxy_ip, proxy_siaddr;
+	uint8_t proxy_mac[6];
 	/* timer (client.c keeps the heap) */
 	uint64_t deadline;
 	/* timestamps (ns, 0 = not reached) */
@@ -250,6 +295,8 @@ struct storm_stats {
 	uint64_t http_bad_status;
 	int64_t http_open; /* sockets open now */
 	uint64_t rx_unknown, rx_dropped;
+	uint64_t offer_ignored; /* not for this kind of client (no HTTPClient) */
+	uint64_t proxy_offer_rx, bootsrv_tx, bootsrv_retx, bootsrv_ack_rx;
 	uint64_t fail[FAIL_MAX];
 	uint64_t tftp_err_code[9]; /* TFTP ERROR received, by code (8: 8 and above) */
 	uint64_t done, failed, started;

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Boot-storm smoke test with HTTP (bench/storm, docs/storm.md): bootstorm-storm
 # emulates a mix of clients against $BOOTSTORM (DHCP + TFTP + HTTP on port
-# 8080): BIOS and UEFI x64 PXE clients that fetch the loader over TFTP and
-# kernel + initrd over HTTP (--http, one keep-alive connection each, through
-# the kernel's TCP bound to the leased address: the generator sets up the
-# routes, arp_ignore and the tc filter itself).
-# Asserts that every client finished, that the HTTP bytes add up, that the
-# JSON report is well formed, and that the generator undid its network
-# setup. Not a timing test.
+# 8080), all with --http (kernel + initrd over HTTP, one keep-alive
+# connection, through the kernel's TCP bound to the leased address: the
+# generator sets up the routes, arp_ignore and the tc filter itself):
+#   BIOS and UEFI x64 PXE: loader over TFTP, then kernel + initrd;
+#   UEFI HTTP boot (arch 16): option 60 HTTPClient, the URL from DHCP
+#     (HEAD, then GET), then kernel + initrd; no TFTP at all;
+#   iPXE (--ipxe 25): user class iPXE, gets
+#     http://SRV:8080/boot.ipxe?mac=${net0/mac}, fetches the script that
+#     ipxe-boot= renders and the kernel + initrd it names.
+# Asserts that every client finished, that the HTTP and TFTP bytes add up
+# per type, that the JSON report counts each type, and that the generator
+# undid its network setup. Not a timing test.
 #
 # Environment: BOOTSTORM (server), STORM (generator; default: next to the
 # server in its build dir, bench/bootstorm-storm), BS_SERVER_ARGS.
@@ -31,6 +36,7 @@ root=$BS_TMP/root
 mkdir -p "$root"
 head -c 30000 /dev/urandom >"$root/pxelinux.0"
 head -c 40000 /dev/urandom >"$root/bootx64.efi"
+head -c 60000 /dev/urandom >"$root/httpboot.efi"
 head -c $((300 * 1024 + 7)) /dev/urandom >"$root/vmlinuz"
 head -c $((700 * 1024 + 3)) /dev/urandom >"$root/initrd.img"
 chmod -R a+rX "$root"
@@ -44,8 +50,11 @@ port=0
 dhcp-range=10.231.40.10,10.231.40.250,255.255.255.0,1h
 dhcp-leasefile=$BS_TMP/leases
 dhcp-match=set:efi64,option:client-arch,7
+dhcp-boot=tag:ipxe,http://$SRVIP:$PORT/boot.ipxe?mac=\${net0/mac}
+dhcp-boot=tag:httpclient,http://$SRVIP:$PORT/httpboot.efi
 dhcp-boot=tag:efi64,bootx64.efi
 dhcp-boot=pxelinux.0
+ipxe-boot=kernel=vmlinuz,initrd=initrd.img,cmdline=console=ttyS0
 enable-tftp
 tftp-root=$root
 tftp-max=200
@@ -60,7 +69,7 @@ bs_wait_tcp "$SRV" $PORT
 
 json=$BS_TMP/storm.json
 rc=0
-timeout 120 ip netns exec "$GEN" "$STORM" -i g0 -n $N --arch 0:1,7:1 --time-scale 0.25 \
+timeout 120 ip netns exec "$GEN" "$STORM" -i g0 -n $N --arch 0:1,7:1,16:1 --ipxe 25 --time-scale 0.25 \
   --tftp-timeout 0.5 --kernel vmlinuz --initrd initrd.img --http "http://$SRVIP:$PORT/" \
   --json "$json" --duration 90 -v >"$BS_TMP/storm.txt" 2>&1 || rc=$?
 cat "$BS_TMP/storm.txt" >&2
@@ -74,22 +83,35 @@ assert r["clients"] == n and r["done"] == n and r["failed"] == 0, r
 assert sum(r["failures"].values()) == 0, r["failures"]
 for ph in ("dhcp", "loader", "kernel_initrd", "total"):
     assert r["phases_ms"][ph]["n"] == n, f"{ph}: n != {n}"
-h = r["http"]
-assert h["bytes"] == n * (ksize + isize), f"HTTP bytes {h['bytes']} != {n * (ksize + isize)}"
-assert h["files"] == 2 * n and h["requests"] == 2 * n, h
-# keep-alive: kernel and initrd on one connection per client
+h, t = r["http"], r["types"]
+for k in ("pxe_bios", "pxe_uefi", "uefi_http", "ipxe"):
+    assert t[k]["clients"] >= 4 and t[k]["done"] == t[k]["clients"] and t[k]["failed"] == 0, (k, t)
+assert sum(v["clients"] for v in t.values()) == n, t
+pxe = t["pxe_bios"]["clients"] + t["pxe_uefi"]["clients"]
+nh, ni = t["uefi_http"]["clients"], t["ipxe"]["clients"]
+# every client fetched kernel + initrd over HTTP; UEFI HTTP clients their
+# loader too (HEAD + GET), iPXE clients their script (GET)
+files = n * (ksize + isize) + nh * 60000
+assert h["bytes"] > files and h["bytes"] < files + ni * 4096, (h["bytes"], files)
+assert h["files"] == 2 * n + nh + ni, h
+assert h["requests"] == 2 * n + 2 * nh + ni, h
+# keep-alive: one connection per client
 assert h["connections"] == n, f"connections {h['connections']} != {n}"
-# the loader came over TFTP, nothing else did
-assert r["counters"]["rrq_tx"] == n, r["counters"]
-assert r["timeline"][-1][3] == n and len(r["timeline"][-1]) == 5, r["timeline"][-1]
-assert abs(sum(row[4] for row in r["timeline"]) / 10 * 1e6 - h["bytes"]) < 1e3 * len(r["timeline"])
+# only PXE clients used TFTP: one RRQ each, for the loader
+assert r["counters"]["rrq_tx"] == pxe, r["counters"]
+assert r["counters"]["tftp_bytes"] in range(pxe * 30000, pxe * 40000 + 1), r["counters"]
+assert r["config"]["ipxe_pct"] == 25
 print(f"json ok: {n} done, HTTP {h['bytes']} bytes on {h['connections']} connections")
 PY
+
+# iPXE expanded ${net0/mac} in the URL from DHCP, as iPXE does
+ni=$(grep -ci "boot.ipxe for 02:b5:" "$BS_SERVER_LOG" || true)
+bs_check "server rendered boot.ipxe for the clients' MACs ($ni times)" [ "$ni" -ge 4 ]
 
 # the generator undid what it set up in its namespace
 routes=$(ip -n "$GEN" route show table local dev g0 2>/dev/null | grep -c 10.231.40 || true)
 bs_check "local routes removed (left: $routes)" [ "$routes" = 0 ]
 bs_check "tc clsact removed" sh -c "! ip netns exec $GEN tc qdisc show dev g0 | grep -q clsact"
 bs_check "arp_ignore restored" [ "$(ip netns exec "$GEN" cat /proc/sys/net/ipv4/conf/g0/arp_ignore)" = 0 ]
-bs_log "ok: $N clients, loader over TFTP, kernel + initrd over HTTP"
+bs_log "ok: $N clients of 4 types, kernel + initrd over HTTP"
 bs_pass

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Boot-storm smoke test in proxyDHCP mode (bench/storm --proxy, docs/storm.md):
+# on one bridge, an address-only DHCP server (dnsmasq with just a
+# dhcp-range: the site's DHCP), $BOOTSTORM as proxyDHCP (dhcp-range=,proxy +
+# pxe-service + TFTP) and bootstorm-storm with 30 BIOS and UEFI clients that
+# wait for both OFFERs, REQUEST the address from dnsmasq, ask the proxy's
+# port 4011 for the boot file and fetch it over TFTP.
+# Asserts that every client finished, that each got its address from the
+# address server and its boot file through port 4011.
+#
+# Environment: BOOTSTORM (server), STORM (generator), BS_SERVER_ARGS.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/netns.sh"
+bs_init storm_proxy_smoke
+bs_require /usr/bin/python3 /usr/sbin/dnsmasq
+STORM=${STORM:-$(dirname "$BS_SERVER")/bench/bootstorm-storm}
+[ -x "$STORM" ] || bs_fail "generator $STORM not found (meson compile -C build bootstorm-storm, or STORM=...)"
+N=30
+PFX=10.231.41
+
+bs_ns SRV srv
+bs_ns ADR adr
+bs_ns GEN gen
+bs_bridge "$SRV" br0
+bs_addr "$SRV" br0 $PFX.1/24
+bs_veth "$SRV" pa "$ADR" eth0
+bs_brport "$SRV" pa br0
+bs_addr "$ADR" eth0 $PFX.2/24
+bs_veth "$SRV" pg "$GEN" g0 # g0 gets no address: the generator is every client
+bs_brport "$SRV" pg br0
+# address-only DHCP (PFX.100-150): always dnsmasq, no boot options at all
+bs_addr_only_dhcp "$ADR" $PFX
+
+root=$BS_TMP/root
+mkdir -p "$root"
+head -c 30000 /dev/urandom >"$root/pxelinux.0"
+head -c 40000 /dev/urandom >"$root/bootx64.efi"
+chmod -R a+rX "$root"
+
+conf=$BS_TMP/server.conf
+cat >"$conf" <<EOF
+interface=br0
+port=0
+dhcp-range=$PFX.0,proxy,255.255.255.0
+pxe-service=x86PC,"Network boot (storm)",pxelinux
+pxe-service=BC_EFI,"Network boot (storm)",bootx64.efi
+enable-tftp
+tftp-root=$root
+tftp-max=200
+pid-file=$BS_TMP/server.pid
+EOF
+bs_start_server "$SRV" "$conf"
+bs_wait_udp "$SRV" 67
+bs_wait_udp "$SRV" 4011
+bs_wait_udp "$SRV" 69
+
+json=$BS_TMP/storm.json
+rc=0
+timeout 120 ip netns exec "$GEN" "$STORM" -i g0 -n $N --arch 0:1,7:1 --proxy --time-scale 0.25 \
+  --tftp-timeout 0.5 --json "$json" --duration 90 -v >"$BS_TMP/storm.txt" 2>&1 || rc=$?
+cat "$BS_TMP/storm.txt" >&2
+bs_check "generator exit status 0 (every client done), got $rc" [ "$rc" = 0 ]
+
+/usr/bin/python3 - "$json" "$N" <<'PY' || bs_fail "JSON report"
+import json, sys
+path, n = sys.argv[1], int(sys.argv[2])
+r = json.load(open(path))
+assert r["clients"] == n and r["done"] == n and r["failed"] == 0, r
+assert r["config"]["proxy"] is True
+p, t = r["proxy"], r["types"]
+assert p["offers"] >= n and p["bootsrv_ack"] == n, p
+assert p["bootsrv_tx"] == n + p["bootsrv_retx"], p
+assert t["pxe_bios"]["done"] + t["pxe_uefi"]["done"] == n and t["pxe_bios"]["done"] > 0 \
+    and t["pxe_uefi"]["done"] > 0, t
+# the loaders came over TFTP: one RRQ each, their bytes add up
+bios, uefi = t["pxe_bios"]["clients"], t["pxe_uefi"]["clients"]
+assert r["counters"]["rrq_tx"] == n, r["counters"]
+assert r["counters"]["tftp_bytes"] == bios * 30000 + uefi * 40000, r["counters"]
+print(f"json ok: {n} done through port 4011 ({bios} BIOS, {uefi} UEFI)")
+PY
+# addresses came from the address-only server, one lease per client
+leases=$(grep -c " 02:b5:" "$BS_TMP/addr.leases" || true)
+bs_check "address server leased $leases addresses (want $N)" [ "$leases" = "$N" ]
+bs_log "ok: $N proxyDHCP clients"
+bs_pass
