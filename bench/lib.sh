@@ -75,3 +75,21 @@ find_storm() {
 	done
 	return 1
 }
+
+# neigh_room N: make room for N clients' neighbour entries. The kernel's ARP
+# table is one for all namespaces (gc_thresh3 1024 by default, settable only
+# in the root namespace): a storm of ~1,000 clients, or two smaller ones at
+# once, overflows it and the server's replies to clients it must ARP for
+# are dropped ("neighbor table overflow" in dmesg; seen here as TFTP
+# timeouts for every client of the socket backend and of dnsmasq). Only
+# raises the limits, and leaves them raised (the other runs sharing the
+# table need the room as much).
+neigh_room() {
+	local want=$(($1 * 8 > 16384 ? $1 * 8 : 16384)) cur
+	cur=$(cat /proc/sys/net/ipv4/neigh/default/gc_thresh3)
+	[ "$cur" -ge "$want" ] && return 0
+	echo "raising net.ipv4.neigh.default.gc_thresh1/2/3 to $((want / 8))/$((want / 2))/$want (was $cur): the ARP table is shared by all namespaces" >&2
+	sysctl -qw net.ipv4.neigh.default.gc_thresh1=$((want / 8)) \
+		net.ipv4.neigh.default.gc_thresh2=$((want / 2)) \
+		net.ipv4.neigh.default.gc_thresh3="$want"
+}
