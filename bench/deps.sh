@@ -19,7 +19,8 @@ for p in "${pkgs[@]}"; do
 done
 unpack_atftpd() {
 	[ -x "$ATFTPD_DIR/usr/sbin/atftpd" ] && return 0
-	local d; d=$(mktemp -d); chmod 755 "$d" # apt downloads as _apt
+	local d; d=$(mktemp -d)
+	chown _apt "$d" 2>/dev/null || true # apt downloads as _apt
 	(cd "$d" && apt-get download -q atftpd >/dev/null) &&
 		mkdir -p "$ATFTPD_DIR" && dpkg -x "$d"/atftpd_*.deb "$ATFTPD_DIR"
 	rm -rf "$d"
