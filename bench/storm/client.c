@@ -586,7 +586,9 @@ static void rx_proxy_offer(struct storm *s, struct storm_client *c, const struct
 			return;
 		c->has_addr_offer = true;
 		take_offer(c, rx, o);
-	} else if (!strncmp(o->vendor_class, "PXEClient", 9) && !c->has_proxy_offer) {
+	} else if (!c->has_proxy_offer &&
+		   !strncmp(o->vendor_class, c->kind == KIND_UEFI_HTTP ? "HTTPClient" : "PXEClient",
+			    9)) {
 		s->st.proxy_offer_rx++;
 		c->has_proxy_offer = true;
 		c->proxy_ip = o->server_id ? o->server_id : rx->saddr;
@@ -594,8 +596,8 @@ static void rx_proxy_offer(struct storm *s, struct storm_client *c, const struct
 		memcpy(c->proxy_mac, rx->src_mac, 6);
 		/* a menu: ask port 4011 for its first item; none (discovery
 		 * control 8, "use the file"): boot the file in this offer */
-		c->proxy_type = o->has_menu ? o->menu_type : 0;
-		snprintf(c->bootfile, sizeof(c->bootfile), "%s", o->has_menu ? "" : o->file);
+		c->proxy_type = o->has_menu && c->kind != KIND_UEFI_HTTP ? o->menu_type : 0;
+		snprintf(c->bootfile, sizeof(c->bootfile), "%s", c->proxy_type ? "" : o->file);
 	} else {
 		s->st.offer_ignored++;
 		return;

@@ -142,9 +142,16 @@ static void http_free(struct storm *s, struct storm_client *c)
 
 static void http_fail(struct storm *s, struct storm_client *c, enum storm_fail why, uint64_t now)
 {
-	if (s->cfg.verbose && c->http)
-		fprintf(stderr, "client %u: %s for %s\n", c->idx, storm_fail_name[why],
-			c->http->q[c->http->cur].url);
+	if (s->cfg.verbose && c->http) {
+		static const char *const state[] = {"waiting for the server's MAC", "connecting",
+						    "sending", "waiting for the response",
+						    "reading the body"};
+		const struct storm_http *h = c->http;
+
+		fprintf(stderr, "client %u: %s for %s (%s, connection %u, %llu of %llu bytes)\n",
+			c->idx, storm_fail_name[why], h->q[h->cur].url, state[h->state], h->tries,
+			(unsigned long long)h->got, (unsigned long long)h->clen);
+	}
 	http_free(s, c);
 	storm_client_fail(s, c, why, now);
 }
@@ -164,7 +171,7 @@ static void connect_host(struct storm *s, struct storm_client *c, uint64_t now)
 				 .sin_addr.s_addr = htonl(h->host_ip),
 				 .sin_port = htons(h->port)};
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.u32 = c->idx};
-	int one = 1;
+	int one = 1, rcvbuf = 256 << 10;
 
 	http_close(s, h);
 	h->tries++;
@@ -178,6 +185,11 @@ static void connect_host(struct storm *s, struct storm_client *c, uint64_t now)
 	/* without the local route (--no-netsetup, not set up yet) bind fails;
 	 * freebind lets the operator's own setup decide */
 	setsockopt(h->fd, SOL_IP, IP_FREEBIND, &one, sizeof(one));
+	/* a firmware-sized receive window (iPXE's TCP window tops out at
+	 * 256 KiB), not Linux's autotuning up to tcp_rmem[2]: it also keeps
+	 * the server's send buffers from growing without bound when server and
+	 * generator share a kernel (and its tcp_mem) */
+	setsockopt(h->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (bind(h->fd, (struct sockaddr *)&me, sizeof(me)) < 0 ||
 	    (connect(h->fd, (struct sockaddr *)&to, sizeof(to)) < 0 && errno != EINPROGRESS) ||
 	    epoll_ctl(s->epfd, EPOLL_CTL_ADD, h->fd, &ev) < 0) {

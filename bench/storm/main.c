@@ -257,9 +257,14 @@ static int parse_args(struct storm_cfg *cfg, bool *progress, int argc, char **ar
 			uint16_t port;
 			const char *path;
 
-			cfg->http_base = optarg;
-			bad = storm_url_split(optarg, &ip, &port, &path) < 0 ||
-			      optarg[strlen(optarg) - 1] != '/';
+			static char base[STORM_URL_MAX];
+			size_t l = strlen(optarg);
+
+			/* URLBASE + NAME: a base without a path ends in / */
+			snprintf(base, sizeof(base), "%s%s", optarg,
+				 l && optarg[l - 1] != '/' ? "/" : "");
+			cfg->http_base = base;
+			bad = l + 2 > sizeof(base) || storm_url_split(base, &ip, &port, &path) < 0;
 			break;
 		}
 		case O_HTTP_TIMEOUT:
@@ -334,8 +339,7 @@ static int parse_args(struct storm_cfg *cfg, bool *progress, int argc, char **ar
 		}
 		if (bad) {
 			fprintf(stderr, "bootstorm-storm: bad value for option: %s%s\n", optarg,
-				o == O_HTTP ? " (expected http://A.B.C.D[:PORT]/PATH/, ending in /)"
-					    : "");
+				o == O_HTTP ? " (expected http://A.B.C.D[:PORT][/PATH/])" : "");
 			return -EINVAL;
 		}
 	}

@@ -38,11 +38,6 @@ def ratio(a, b):
     return f"{a / b:.2f}x" if a and b else "n/a"
 
 
-def payload(r):
-    """Bytes served: TFTP, plus HTTP when the run fetched over HTTP."""
-    return r["counters"]["tftp_bytes"] + r.get("http", {}).get("bytes", 0)
-
-
 def table(runs, base_name):
     base = dict(runs)[base_name]
     cfg = base["config"]
@@ -50,15 +45,20 @@ def table(runs, base_name):
           f"blksize {cfg['blksize']}, windowsize {cfg['windowsize']}, rate "
           f"{'all at once' if not cfg['rate'] else cfg['rate']}")
     hdr = ("server", "done", "failed", "first/all done s", "DHCP p50/p99 ms",
-           "loader p50/p99 ms", "kern+initrd p50/p99 ms", "MB/s", "CPU s",
+           "loader p50/p99 ms", "kern+initrd p50/p99 ms",
+           "TFTP+HTTP MB/s" if any(r.get("http", {}).get("bytes") for _, r in runs)
+           else "TFTP MB/s", "CPU s",
            "CPU s/GiB", "retx", "time vs " + base_name, "MB/s vs " + base_name,
            "CPU/GiB vs " + base_name)
 
-    def mbps(r):  # TFTP + HTTP payload over the time until the last client was done
-        return payload(r) / 1e6 / r["all_done_s"] if r["all_done_s"] else 0
+    def nbytes(r):  # TFTP payload, plus HTTP bodies with --http and HTTP clients
+        return r["counters"]["tftp_bytes"] + r.get("http", {}).get("bytes", 0)
+
+    def mbps(r):  # payload over the time until the last client was done
+        return nbytes(r) / 1e6 / r["all_done_s"] if r["all_done_s"] else 0
 
     def cpu_gib(r):
-        gib = payload(r) / 2**30
+        gib = nbytes(r) / 2**30
         return r["server_cpu_s"] / gib if gib else 0
 
     base_complete = base["done"] == base["clients"]
@@ -104,7 +104,8 @@ def plot(runs, png):
         for name, r in runs:
             dat = os.path.join(d, f"timeline-{name}.dat")
             with open(dat, "w") as f:
-                f.write("# t_s tftp_MBps done done_total\n")
+                f.write("# " + " ".join(r.get("timeline_columns", ["t_s", "tftp_MBps", "done",
+                                                                   "done_total"])) + "\n")
                 for row in r["timeline"]:
                     f.write(" ".join(str(x) for x in row) + "\n")
             plots.append(f"'{dat}' using 1:4 with lines lw 2 title '{name}'")

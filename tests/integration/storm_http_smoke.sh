@@ -12,7 +12,9 @@
 #     ipxe-boot= renders and the kernel + initrd it names.
 # Asserts that every client finished, that the HTTP and TFTP bytes add up
 # per type, that the JSON report counts each type, and that the generator
-# undid its network setup. Not a timing test.
+# undid its network setup. Then three small runs: an HTTP server that is not
+# the DHCP server (the clients ARP for it), a missing file (http_status), a
+# closed port (http_connect after one retry). Not a timing test.
 #
 # Environment: BOOTSTORM (server), STORM (generator; default: next to the
 # server in its build dir, bench/bootstorm-storm), BS_SERVER_ARGS.
@@ -31,6 +33,9 @@ bs_ns SRV srv
 bs_ns GEN gen
 bs_veth "$SRV" s0 "$GEN" g0 # g0 gets no address: the generator is every client
 bs_addr "$SRV" s0 $SRVIP/24
+# a second address: an HTTP server that is not the DHCP server (the
+# clients ARP for it)
+ip -n "$SRV" addr add 10.231.40.2/24 dev s0
 
 root=$BS_TMP/root
 mkdir -p "$root"
@@ -59,7 +64,6 @@ enable-tftp
 tftp-root=$root
 tftp-max=200
 http-port=$PORT
-http-address=$SRVIP
 pid-file=$BS_TMP/server.pid
 EOF
 bs_start_server "$SRV" "$conf"
@@ -107,6 +111,28 @@ PY
 # iPXE expanded ${net0/mac} in the URL from DHCP, as iPXE does
 ni=$(grep -ci "boot.ipxe for 02:b5:" "$BS_SERVER_LOG" || true)
 bs_check "server rendered boot.ipxe for the clients' MACs ($ni times)" [ "$ni" -ge 4 ]
+
+# failure paths and the ARP path, 6 BIOS clients each (new MACs: new leases)
+run_small() { # EXPECTED_RC NAME ARGS...
+  local want=$1 name=$2 rc=0
+  shift 2
+  timeout 60 ip netns exec "$GEN" "$STORM" -i g0 -n 6 --arch 0 --time-scale 0.25 \
+    --tftp-timeout 0.5 --json "$BS_TMP/$name.json" --duration 30 "$@" \
+    >"$BS_TMP/$name.txt" 2>&1 || rc=$?
+  cat "$BS_TMP/$name.txt" >&2
+  bs_check "$name: exit status $want, got $rc" [ "$rc" = "$want" ]
+}
+jget() { /usr/bin/python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."): v = v[k]
+print(v)' "$BS_TMP/$1.json" "$2"; }
+run_small 0 other_host --mac-base 100 --kernel vmlinuz --http "http://10.231.40.2:$PORT/"
+bs_check "other_host: the clients ARPed for the HTTP server" [ "$(jget other_host http.arp_resolve_tx)" -ge 1 ]
+run_small 3 not_found --mac-base 200 --kernel missing-vmlinuz --http "http://$SRVIP:$PORT/"
+bs_check "not_found: 6 x http_status" [ "$(jget not_found failures.http_status)" = 6 ]
+run_small 3 refused --mac-base 300 --kernel vmlinuz --http "http://$SRVIP:8081/" \
+  --http-timeout 0.2 --http-retries 1
+bs_check "refused: 6 x http_connect" [ "$(jget refused failures.http_connect)" = 6 ]
+bs_check "refused: one retry each" [ "$(jget refused http.connections)" = 12 ]
 
 # the generator undid what it set up in its namespace
 routes=$(ip -n "$GEN" route show table local dev g0 2>/dev/null | grep -c 10.231.40 || true)

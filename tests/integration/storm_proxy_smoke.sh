@@ -2,11 +2,13 @@
 # Boot-storm smoke test in proxyDHCP mode (bench/storm --proxy, docs/storm.md):
 # on one bridge, an address-only DHCP server (dnsmasq with just a
 # dhcp-range: the site's DHCP), $BOOTSTORM as proxyDHCP (dhcp-range=,proxy +
-# pxe-service + TFTP) and bootstorm-storm with 30 BIOS and UEFI clients that
-# wait for both OFFERs, REQUEST the address from dnsmasq, ask the proxy's
-# port 4011 for the boot file and fetch it over TFTP.
+# pxe-service + TFTP + HTTP) and bootstorm-storm with 30 clients that wait
+# for both OFFERs and REQUEST the address from dnsmasq: BIOS and UEFI PXE
+# clients ask the proxy's port 4011 for the boot file and fetch it over
+# TFTP; UEFI HTTP clients (arch 16) take the URL from the proxy's
+# HTTPClient offer and fetch it over HTTP.
 # Asserts that every client finished, that each got its address from the
-# address server and its boot file through port 4011.
+# address server, and the PXE ones their boot file through port 4011.
 #
 # Environment: BOOTSTORM (server), STORM (generator), BS_SERVER_ARGS.
 set -euo pipefail
@@ -45,6 +47,8 @@ port=0
 dhcp-range=$PFX.0,proxy,255.255.255.0
 pxe-service=x86PC,"Network boot (storm)",pxelinux
 pxe-service=BC_EFI,"Network boot (storm)",bootx64.efi
+dhcp-boot=tag:httpclient,http://$PFX.1:8080/bootx64.efi
+http-port=8080
 enable-tftp
 tftp-root=$root
 tftp-max=200
@@ -54,10 +58,11 @@ bs_start_server "$SRV" "$conf"
 bs_wait_udp "$SRV" 67
 bs_wait_udp "$SRV" 4011
 bs_wait_udp "$SRV" 69
+bs_wait_tcp "$SRV" 8080
 
 json=$BS_TMP/storm.json
 rc=0
-timeout 120 ip netns exec "$GEN" "$STORM" -i g0 -n $N --arch 0:1,7:1 --proxy --time-scale 0.25 \
+timeout 120 ip netns exec "$GEN" "$STORM" -i g0 -n $N --arch 0:1,7:1,16:1 --proxy --time-scale 0.25 \
   --tftp-timeout 0.5 --json "$json" --duration 90 -v >"$BS_TMP/storm.txt" 2>&1 || rc=$?
 cat "$BS_TMP/storm.txt" >&2
 bs_check "generator exit status 0 (every client done), got $rc" [ "$rc" = 0 ]
@@ -68,16 +73,18 @@ path, n = sys.argv[1], int(sys.argv[2])
 r = json.load(open(path))
 assert r["clients"] == n and r["done"] == n and r["failed"] == 0, r
 assert r["config"]["proxy"] is True
-p, t = r["proxy"], r["types"]
-assert p["offers"] >= n and p["bootsrv_ack"] == n, p
-assert p["bootsrv_tx"] == n + p["bootsrv_retx"], p
-assert t["pxe_bios"]["done"] + t["pxe_uefi"]["done"] == n and t["pxe_bios"]["done"] > 0 \
-    and t["pxe_uefi"]["done"] > 0, t
-# the loaders came over TFTP: one RRQ each, their bytes add up
-bios, uefi = t["pxe_bios"]["clients"], t["pxe_uefi"]["clients"]
-assert r["counters"]["rrq_tx"] == n, r["counters"]
+p, t, h = r["proxy"], r["types"], r["http"]
+bios, uefi, nh = (t[k]["clients"] for k in ("pxe_bios", "pxe_uefi", "uefi_http"))
+assert bios > 0 and uefi > 0 and nh > 0 and bios + uefi + nh == n, t
+assert all(t[k]["done"] == t[k]["clients"] for k in t), t
+# every client took a proxy offer; the PXE ones went on to port 4011
+assert p["offers"] == n and p["bootsrv_ack"] == bios + uefi, p
+assert p["bootsrv_tx"] == bios + uefi + p["bootsrv_retx"], p
+# loaders: over TFTP (one RRQ each) or HTTP (HEAD + GET); the bytes add up
+assert r["counters"]["rrq_tx"] == bios + uefi, r["counters"]
 assert r["counters"]["tftp_bytes"] == bios * 30000 + uefi * 40000, r["counters"]
-print(f"json ok: {n} done through port 4011 ({bios} BIOS, {uefi} UEFI)")
+assert h["bytes"] == nh * 40000 and h["requests"] == 2 * nh, h
+print(f"json ok: {n} done ({bios} BIOS, {uefi} UEFI through port 4011, {nh} UEFI HTTP)")
 PY
 # addresses came from the address-only server, one lease per client
 leases=$(grep -c " 02:b5:" "$BS_TMP/addr.leases" || true)
