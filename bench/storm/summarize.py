@@ -5,10 +5,10 @@
     summarize.py [--base NAME] OUTDIR NAME=REPORT.json:CPU_SECONDS [NAME=...]
 
 Prints one table (clients done / failed, time until all done, p50/p99 per
-phase, MB/s (TFTP + HTTP payload) until the last client was done, server CPU seconds and CPU
-seconds per GiB served, retransmissions, ratios against the server named by
---base, else the last one; a time ratio only when both served every client), writes
-OUTDIR/storm-compare.json and OUTDIR/storm-compare.png (clients done over
+phase, MB/s (TFTP + HTTP payload) until the last client was done, server
+CPU seconds and CPU seconds per GiB served, retransmissions, ratios against
+the server named by --base, else the last one; a time ratio only when both
+served every client), writes OUTDIR/storm-compare.json and OUTDIR/storm-compare.png (clients done over
 time, one line per server; gnuplot, or matplotlib when gnuplot is absent).
 Only the standard library is needed for the table and the JSON.
 """
