@@ -568,9 +568,12 @@ static void send_bootsrv(struct storm *s, struct storm_client *c, uint64_t now)
 	uint8_t *f = storm_io_tx_slot(s->io);
 	size_t plen = storm_dhcp_build_bootsrv(f + STORM_UDP_HDRS, STORM_FRAME_MAX - STORM_UDP_HDRS,
 					       c, (uint16_t)((now - c->t_start) / NS_PER_S));
+	size_t len = storm_build_udp(f, c->proxy_mac, c->mac, c->ip, c->proxy_ip, 68, 4011, plen,
+				     s->ip_id++);
 
-	storm_io_tx_commit(s->io, storm_build_udp(f, c->proxy_mac, c->mac, c->ip, c->proxy_ip, 68,
-						  4011, plen, s->ip_id++));
+	storm_io_tx_commit(s->io, len);
+	if (s->pcap_dhcp && c->tries == 0)
+		storm_pcap_write(s->pcap_dhcp, f, len, now - s->t0);
 	s->st.bootsrv_tx++;
 	timer_set(c,
 		  now + (uint64_t)((double)(c->tries + 1) * s->cfg.time_scale * (double)NS_PER_S));

@@ -491,6 +491,13 @@ void storm_http_event(struct storm *s, struct storm_client *c, uint32_t events, 
 			http_close(s, h);
 			return;
 		}
+		/* an event of a socket closed earlier in this batch may land on
+		 * its successor: still connecting, wait for its own */
+		struct sockaddr_in peer;
+		socklen_t pl = sizeof(peer);
+
+		if (getpeername(h->fd, (struct sockaddr *)&peer, &pl) < 0)
+			return;
 		send_request(s, c, now);
 		return;
 	}

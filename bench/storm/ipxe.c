@@ -46,6 +46,37 @@ static int expand(const char *in, size_t len, const uint8_t mac[6], char *out, s
 	return 0;
 }
 
+/* RFC 3986 5.2.4: drop "." and ".." segments of the path in place (up to
+ * its query), as iPXE does when it resolves a relative URL */
+static void remove_dots(char *path)
+{
+	size_t q = strcspn(path, "?#"), o = 0, i = 0;
+	char tail[STORM_URL_MAX];
+
+	snprintf(tail, sizeof(tail), "%s", path + q);
+	while (i < q) {
+		size_t e = i + 1;
+
+		while (e < q && path[e] != '/')
+			e++;
+		/* the segment is path[i+1 .. e) after the '/' at i */
+		if (e - i == 2 && path[i + 1] == '.') {
+			if (e == q)
+				path[o++] = '/';
+		} else if (e - i == 3 && path[i + 1] == '.' && path[i + 2] == '.') {
+			while (o > 0 && path[--o] != '/')
+				;
+			if (e == q)
+				path[o++] = '/';
+		} else {
+			memmove(path + o, path + i, e - i);
+			o += e - i;
+		}
+		i = e;
+	}
+	memcpy(path + o, tail, strlen(tail) + 1); /* o <= q: it fits where it was */
+}
+
 int storm_url_resolve(const char *base, const char *ref, size_t ref_len, const uint8_t mac[6],
 		      char out[STORM_URL_MAX])
 {
@@ -81,6 +112,9 @@ int storm_url_resolve(const char *base, const char *ref, size_t ref_len, const u
 		return -ENOSPC;
 	snprintf(out, STORM_URL_MAX, "%.*s%s%s", (int)keep, base,
 		 r[0] != '/' && base[keep - 1] != '/' ? "/" : "", r);
+	slash = strchr(strstr(out, "://") + 3, '/');
+	if (slash)
+		remove_dots((char *)slash);
 	return 0;
 }
 

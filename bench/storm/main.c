@@ -3,10 +3,11 @@
  * bootstorm-storm: options and the event loop.
  *
  *   bootstorm-storm -i IF -n CLIENTS [-r RATE] [--kernel K --initrd I]
- *                   [--blksize B] [--windowsize W] [--json out.json] ...
+ *                   [--http URLBASE] [--ipxe PCT] [--proxy] [--json out.json] ...
  *
  * One thread: start due clients -> drain the RX ring -> run expired
- * timers -> flush the TX batch -> poll until the next frame or deadline.
+ * timers -> flush the TX batch -> epoll until the next frame, TCP event
+ * or deadline -> the clients' TCP events.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -32,8 +33,10 @@ static void usage(FILE *f)
 {
 	fprintf(
 	    f, "usage: bootstorm-storm -i IFACE [options]\n"
-	       "Emulates N PXE clients: DHCP DORA, TFTP of the loader named by DHCP, then\n"
-	       "of kernel and initrd, through one AF_PACKET socket on IFACE.\n\n"
+	       "Emulates N network boot clients (PXE BIOS/UEFI, UEFI HTTP, iPXE; optionally\n"
+	       "beside a proxyDHCP server): DHCP DORA, the loader named by DHCP over TFTP or\n"
+	       "HTTP, then kernel and initrd, through one AF_PACKET socket on IFACE (HTTP:\n"
+	       "kernel TCP sockets bound to the leased addresses).\n\n"
 	       "  -i, --interface IF     interface to send and receive on (no address needed)\n"
 	       "  -n, --clients N        clients to emulate (default 100)\n"
 	       "  -r, --rate R           new clients per second; 0 = all at once (default 0)\n"
@@ -387,6 +390,8 @@ static void progress_line(const struct storm *s, uint64_t now)
 /* does any client fetch over HTTP? (then the kernel's TCP must be set up) */
 static bool uses_http(const struct storm_cfg *cfg)
 {
+	if (cfg->dhcp_only)
+		return false; /* done at the ACK: nothing is fetched */
 	if (cfg->http_base || cfg->ipxe_pct)
 		return true;
 	for (unsigned i = 0; i < cfg->narch; i++)

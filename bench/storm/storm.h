@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bootstorm-storm: a boot-storm load generator. One process emulates N PXE
- * clients (each its own MAC, xid, architecture and UUID) through DHCP DORA
- * and the TFTP downloads of loader, kernel and initrd, over one AF_PACKET
- * socket (TPACKET_V3 RX ring, batched sendmmsg TX), from a single event loop
- * with a per-client state machine and a timer heap.
+ * bootstorm-storm: a boot-storm load generator. One process emulates N
+ * network boot clients (each its own MAC, xid, architecture and UUID; PXE,
+ * UEFI HTTP, iPXE, optionally beside a proxyDHCP) through DHCP DORA (and
+ * port 4011) and the downloads of loader, kernel and initrd over TFTP, on
+ * one AF_PACKET socket (TPACKET_V3 RX ring, batched sendmmsg TX), or HTTP,
+ * on kernel TCP sockets bound to the leased addresses, from a single event
+ * loop with a per-client state machine and a timer heap.
  *
  * Modules: pkt.c (wire formats: Ethernet/ARP/IPv4/UDP/DHCP/TFTP),
  * io.c (packet socket, pcap files), client.c (the per-client state machine
- * and timers), report.c (statistics, JSON), main.c (options, event loop).
+ * and timers), http.c (HTTP downloads), ipxe.c (iPXE scripts, URLs),
+ * netsetup.c (routes, ARP, tc filter so the kernel takes the clients'
+ * addresses), report.c (statistics, JSON), main.c (options, event loop).
  *
  * Not linked to the server's libraries on purpose: a generator that shares
  * the server's parser cannot find the server's parser bugs.

@@ -14,7 +14,9 @@
 # per type, that the JSON report counts each type, and that the generator
 # undid its network setup. Then three small runs: an HTTP server that is not
 # the DHCP server (the clients ARP for it), a missing file (http_status), a
-# closed port (http_connect after one retry). Not a timing test.
+# closed port (http_connect after one retry), and iPXE clients whose
+# boot.ipxe chains to a script with relative URLs (../vmlinuz, /initrd.img).
+# Not a timing test.
 #
 # Environment: BOOTSTORM (server), STORM (generator; default: next to the
 # server in its build dir, bench/bootstorm-storm), BS_SERVER_ARGS.
@@ -44,6 +46,9 @@ head -c 40000 /dev/urandom >"$root/bootx64.efi"
 head -c 60000 /dev/urandom >"$root/httpboot.efi"
 head -c $((300 * 1024 + 7)) /dev/urandom >"$root/vmlinuz"
 head -c $((700 * 1024 + 3)) /dev/urandom >"$root/initrd.img"
+# the script the chained iPXE clients land on: relative URLs
+mkdir -p "$root/scripts"
+printf '#!ipxe\necho chained\nkernel ../vmlinuz quiet\ninitrd /initrd.img\nboot\n' >"$root/scripts/next.ipxe"
 chmod -R a+rX "$root"
 KSIZE=$((300 * 1024 + 7))
 ISIZE=$((700 * 1024 + 3))
@@ -59,7 +64,9 @@ dhcp-boot=tag:ipxe,http://$SRVIP:$PORT/boot.ipxe?mac=\${net0/mac}
 dhcp-boot=tag:httpclient,http://$SRVIP:$PORT/httpboot.efi
 dhcp-boot=tag:efi64,bootx64.efi
 dhcp-boot=pxelinux.0
+ipxe-boot=tag:chained,chain=http://$SRVIP:$PORT/scripts/next.ipxe
 ipxe-boot=kernel=vmlinuz,initrd=initrd.img,cmdline=console=ttyS0
+$(for i in 0 1 2 3 4 5; do echo "dhcp-host=02:b5:00:00:01:9$i,set:chained"; done)
 enable-tftp
 tftp-root=$root
 tftp-max=200
@@ -133,6 +140,16 @@ run_small 3 refused --mac-base 300 --kernel vmlinuz --http "http://$SRVIP:8081/"
   --http-timeout 0.2 --http-retries 1
 bs_check "refused: 6 x http_connect" [ "$(jget refused failures.http_connect)" = 6 ]
 bs_check "refused: one retry each" [ "$(jget refused http.connections)" = 12 ]
+
+# iPXE chain: boot.ipxe says `chain .../scripts/next.ipxe` for these MACs
+# (dhcp-host tag), which names kernel and initrd by relative URLs
+run_small 0 chain --mac-base 400 --ipxe 100
+bs_check "chain: 6 x (boot.ipxe, next.ipxe, kernel, initrd)" [ "$(jget chain http.files)" = 24 ]
+bs_check "chain: kernel + initrd bytes" [ "$(( $(jget chain http.bytes) - 6 * (KSIZE + ISIZE) ))" -gt 0 ]
+nc=$(grep -c "GET /scripts/next.ipxe 200" "$BS_SERVER_LOG" || true)
+bs_check "chain: the server served next.ipxe 6 times ($nc)" [ "$nc" = 6 ]
+nk=$(grep -c "GET /vmlinuz 200" "$BS_SERVER_LOG" || true)
+bs_check "chain: ../vmlinuz resolved to /vmlinuz" [ "$nk" -ge 6 ]
 
 # the generator undid what it set up in its namespace
 routes=$(ip -n "$GEN" route show table local dev g0 2>/dev/null | grep -c 10.231.40 || true)

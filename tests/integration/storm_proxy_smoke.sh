@@ -63,12 +63,12 @@ bs_wait_tcp "$SRV" 8080
 json=$BS_TMP/storm.json
 rc=0
 timeout 120 ip netns exec "$GEN" "$STORM" -i g0 -n $N --arch 0:1,7:1,16:1 --proxy --time-scale 0.25 \
-  --tftp-timeout 0.5 --json "$json" --duration 90 -v >"$BS_TMP/storm.txt" 2>&1 || rc=$?
+  --tftp-timeout 0.5 --json "$json" --pcap-out "$BS_TMP/storm" --duration 90 -v >"$BS_TMP/storm.txt" 2>&1 || rc=$?
 cat "$BS_TMP/storm.txt" >&2
 bs_check "generator exit status 0 (every client done), got $rc" [ "$rc" = 0 ]
 
-/usr/bin/python3 - "$json" "$N" <<'PY' || bs_fail "JSON report"
-import json, sys
+/usr/bin/python3 - "$json" "$N" "$BS_TMP/storm-dhcp.pcap" <<'PY' || bs_fail "JSON report"
+import json, struct, sys
 path, n = sys.argv[1], int(sys.argv[2])
 r = json.load(open(path))
 assert r["clients"] == n and r["done"] == n and r["failed"] == 0, r
@@ -84,6 +84,16 @@ assert p["bootsrv_tx"] == bios + uefi + p["bootsrv_retx"], p
 assert r["counters"]["rrq_tx"] == bios + uefi, r["counters"]
 assert r["counters"]["tftp_bytes"] == bios * 30000 + uefi * 40000, r["counters"]
 assert h["bytes"] == nh * 40000 and h["requests"] == 2 * nh, h
+# pcap: DISCOVER + REQUEST per client, and the PXE clients' 4011 requests
+b = open(sys.argv[3], "rb").read()
+off, cnt, to4011 = 24, 0, 0
+while off < len(b):
+    incl = struct.unpack("<I", b[off + 8:off + 12])[0]
+    frame = b[off + 16:off + 16 + incl]
+    to4011 += struct.unpack("!H", frame[36:38])[0] == 4011
+    off += 16 + incl
+    cnt += 1
+assert cnt == 2 * n + bios + uefi and to4011 == bios + uefi, (cnt, to4011)
 print(f"json ok: {n} done ({bios} BIOS, {uefi} UEFI through port 4011, {nh} UEFI HTTP)")
 PY
 # addresses came from the address-only server, one lease per client
