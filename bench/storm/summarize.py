@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: MIT
 """Side-by-side table, combined JSON and PNG of bootstorm-storm runs.
 
-    summarize.py OUTDIR NAME=REPORT.json:CPU_SECONDS [NAME=...]
+    summarize.py [--base NAME] OUTDIR NAME=REPORT.json:CPU_SECONDS [NAME=...]
 
 Prints one table (clients done / failed, time until all done, p50/p99 per
-phase, TFTP MB/s until the last client was done, server CPU seconds and CPU
-seconds per GiB served, retransmissions, ratios against the last server
-named; a time ratio only when both served every client), writes
-OUTDIR/storm-compare.json and OUTDIR/storm-compare.png (clients done over
+phase, MB/s (TFTP + HTTP payload) until the last client was done, server
+CPU seconds and CPU seconds per GiB served, retransmissions, ratios against
+the server named by --base, else the last one; a time ratio only when both
+served every client), writes OUTDIR/storm-compare.json and OUTDIR/storm-compare.png (clients done over
 time, one line per server; gnuplot, or matplotlib when gnuplot is absent).
 Only the standard library is needed for the table and the JSON.
 """
@@ -38,8 +38,8 @@ def ratio(a, b):
     return f"{a / b:.2f}x" if a and b else "n/a"
 
 
-def table(runs):
-    base = runs[-1][1]
+def table(runs, base_name):
+    base = dict(runs)[base_name]
     cfg = base["config"]
     print(f"boot storm: {base['clients']} clients, files {cfg['files']}, "
           f"blksize {cfg['blksize']}, windowsize {cfg['windowsize']}, rate "
@@ -48,8 +48,8 @@ def table(runs):
            "loader p50/p99 ms", "kern+initrd p50/p99 ms",
            "TFTP+HTTP MB/s" if any(r.get("http", {}).get("bytes") for _, r in runs)
            else "TFTP MB/s", "CPU s",
-           "CPU s/GiB", "retx", "time vs " + runs[-1][0], "MB/s vs " + runs[-1][0],
-           "CPU/GiB vs " + runs[-1][0])
+           "CPU s/GiB", "retx", "time vs " + base_name, "MB/s vs " + base_name,
+           "CPU/GiB vs " + base_name)
 
     def nbytes(r):  # TFTP payload, plus HTTP bodies with --http and HTTP clients
         return r["counters"]["tftp_bytes"] + r.get("http", {}).get("bytes", 0)
@@ -132,11 +132,19 @@ def plot(runs, png):
 
 
 def main():
-    if len(sys.argv) < 3:
+    argv = sys.argv[1:]
+    base = None
+    if argv[:1] == ["--base"] and len(argv) > 1:
+        base, argv = argv[1], argv[2:]
+    if len(argv) < 2:
         raise SystemExit(__doc__)
-    out = sys.argv[1]
-    runs = [load(a) for a in sys.argv[2:]]
-    table(runs)
+    out = argv[0]
+    runs = [load(a) for a in argv[1:]]
+    if base is None:
+        base = runs[-1][0]
+    if base not in dict(runs):
+        raise SystemExit(f"--base {base}: no such run")
+    table(runs, base)
     with open(os.path.join(out, "storm-compare.json"), "w") as f:
         json.dump({"servers": {n: r for n, r in runs}}, f, indent=1)
     png = os.path.join(out, "storm-compare.png")
