@@ -60,12 +60,14 @@
 #define WORKER_MAX	       16
 /*
  * Queues without an fd (DPDK) are polled every turn of the loop: epoll
- * with timeout 0 while traffic flows, and after WORKER_SPIN_TURNS empty
- * turns a WORKER_IDLE_SLEEP_MS timeout, so an idle server does not burn
- * a core (CI shares two). The price: the first frame after a quiet spell
- * waits up to 1 ms (the NIC's ring holds it), and ~1000 wake-ups/s idle.
+ * with timeout 0 while traffic flows and for WORKER_SPIN_MS after the last
+ * packet (a TFTP client's next ACK comes within that), then with a
+ * WORKER_IDLE_SLEEP_MS timeout, so an idle server does not burn a core
+ * (CI shares two). The price: a frame after a quiet spell waits up to
+ * 1 ms in the NIC's ring, an idle server wakes ~1000 times a second, and a
+ * busy one spins a core (the DPDK way). docs/dpdk.md.
  */
-#define WORKER_SPIN_TURNS    256
+#define WORKER_SPIN_MS	     2
 #define WORKER_IDLE_SLEEP_MS 1
 
 enum worker_stat {
@@ -135,7 +137,7 @@ struct wk {
 	size_t nqueues;
 	uint32_t *polled; /* queues without an fd */
 	size_t npolled;
-	unsigned idle_turns;
+	uint64_t last_busy_ms; /* polled queues: when a burst last had frames */
 	struct bs_ratelimit rl;
 	struct worker_stats st;
 	struct bs_handoff *inbox[WORKER_MAX]; /* [j]: from worker j */
@@ -525,7 +527,7 @@ static int epoll_timeout(const struct wk *k, uint64_t ms)
 	uint64_t deadline = ms + WORKER_MAINTAIN_MS;
 
 	if (k->npolled)
-		deadline = ms + (k->idle_turns < WORKER_SPIN_TURNS ? 0 : WORKER_IDLE_SLEEP_MS);
+		deadline = ms + (ms - k->last_busy_ms < WORKER_SPIN_MS ? 0 : WORKER_IDLE_SLEEP_MS);
 	if (k->tftp) {
 		uint64_t d = tftp_next_deadline(k->tftp);
 
@@ -583,7 +585,8 @@ static int worker_loop(struct wk *k)
 
 			for (size_t i = 0; i < k->npolled; i++)
 				got += serve_queue(k, k->polled[i]);
-			k->idle_turns = got || n ? 0 : k->idle_turns + 1;
+			if (got || n)
+				k->last_busy_ms = now_ms();
 		}
 		ms = now_ms();
 		if (k->tftp && tftp_next_deadline(k->tftp) <= ms) {

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# The DPDK backend (docs/dpdk.md), beyond the shared integration tests:
+#  1. net_af_packet on a veth, derived from interface=: a lease and a TFTP
+#     download go through DPDK (its port counters move); the kernel, which
+#     sees a copy of every frame, answers nothing: one OFFER and one ACK per
+#     exchange, no ICMP port unreachable during TFTP, its socket copies
+#     counted as drained; kill -9 during a download, restart, serves again.
+#  2. A NIC the kernel does not see (net_af_xdp takes every frame of the
+#     veth) with a net_tap exception interface holding the server's
+#     address: DHCP and TFTP through DPDK, ping (ARP + ICMP) and HTTP (TCP)
+#     through the exception path to the kernel.
+#  3. Start-up errors: EAL arguments it rejects, daemon mode: exit 2 with
+#     the reason.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/netns.sh"
+bs_init dpdk
+bs_require udhcpc tftp tcpdump curl ping
+bs_peer_is_dnsmasq && { bs_log "bootstorm only"; exit 77; }
+
+NET=10.231.47 XNET=10.231.48
+bs_ns SRV srv
+bs_ns CLI cli
+mkdir -p "$BS_TMP/tftp"
+head -c $((4 * 1024 * 1024)) /dev/urandom >"$BS_TMP/tftp/big.bin"
+
+# conf FILE INTERFACE PREFIX [more lines]: the server's config
+conf() {
+  local f=$1 ifc=$2 net=$3; shift 3
+  {
+    echo "interface=$ifc"
+    echo "port=0"
+    echo "dhcp-range=$net.100,$net.150,255.255.255.0,1h"
+    echo "dhcp-boot=big.bin"
+    echo "dhcp-leasefile=$BS_TMP/leases.$ifc"
+    echo "enable-tftp"
+    echo "tftp-root=$BS_TMP/tftp"
+    echo "pid-file=$BS_TMP/server.pid"
+    echo "control-socket=$BS_TMP/ctl.sock"
+    for l in "$@"; do echo "$l"; done
+  } >"$f"
+}
+
+start_dpdk() {
+  bs_start_server "$SRV" "$1" --backend=dpdk
+  bs_wait_log "$BS_SERVER_LOG" "started, version .* backend dpdk" 30 ||
+    bs_fail "the dpdk backend did not start"
+}
+
+tftp_get() { # NS SERVER FILE OUT
+  timeout 60 ip netns exec "$1" tftp -m binary "$2" -c get "$3" "$4"
+}
+
+# ---- 1. net_af_packet on a veth, derived from interface= ----
+bs_veth "$SRV" s0 "$CLI" eth0
+bs_addr "$SRV" s0 "$NET.1/24"
+conf "$BS_TMP/pkt.conf" s0 "$NET"
+start_dpdk "$BS_TMP/pkt.conf"
+bs_check "EAL arguments derived from interface=" \
+  grep -q "EAL arguments: .*--vdev=net_af_packet0,iface=s0" "$BS_SERVER_LOG"
+
+bs_bg "$BS_TMP/dhcp.pcap.log" ip netns exec "$CLI" tcpdump -i eth0 -n -U --immediate-mode -w "$BS_TMP/dhcp.pcap" udp src port 67
+dump=$BS_LAST_PID
+sleep 1
+bs_udhcpc "$CLI" eth0 "$BS_TMP/lease1" || bs_fail "no lease through DPDK"
+ip1=$(bs_lease_get "$BS_TMP/lease1" ip)
+bs_check "lease $ip1 in range" bs_ip_in_range "$ip1" "$NET.100" "$NET.150"
+sleep 0.5
+bs_stop "$dump"
+n=$(tcpdump -n -r "$BS_TMP/dhcp.pcap" 2>/dev/null | wc -l)
+bs_check "one OFFER and one ACK reached the client, nothing twice ($n replies)" test "$n" = 2
+
+ip -n "$CLI" addr add "$ip1/24" dev eth0
+bs_bg "$BS_TMP/icmp.pcap.log" ip netns exec "$CLI" tcpdump -i eth0 -n -U --immediate-mode -w "$BS_TMP/icmp.pcap" icmp
+dump=$BS_LAST_PID
+sleep 1
+tftp_get "$CLI" "$NET.1" big.bin "$BS_TMP/got1.bin" || bs_fail "TFTP download failed"
+bs_check "TFTP through DPDK byte-identical" cmp -s "$BS_TMP/tftp/big.bin" "$BS_TMP/got1.bin"
+sleep 0.5
+bs_stop "$dump"
+n=$(tcpdump -n -r "$BS_TMP/icmp.pcap" 2>/dev/null | wc -l)
+bs_check "no ICMP (port unreachable) from the kernel during TFTP ($n)" test "$n" = 0
+rx=$(bs_stat dpdk_s0_rx_pkts)
+tx=$(bs_stat dpdk_s0_tx_pkts)
+drained=$(bs_stat dpdk_kernel_drained)
+bs_check "frames came in through the DPDK port ($rx)" test "${rx:-0}" -gt 1000
+bs_check "frames went out through the DPDK port ($tx)" test "${tx:-0}" -gt 1000
+bs_check "the kernel's copies were drained, not answered ($drained)" test "${drained:-0}" -gt 1000
+
+# kill -9 in the middle of a download; the restart serves again
+tftp_get "$CLI" "$NET.1" big.bin "$BS_TMP/got2.bin" >/dev/null 2>&1 &
+dl=$!
+sleep 0.3
+kill -9 "$BS_SERVER_PID"
+wait "$BS_SERVER_PID" 2>/dev/null || true
+BS_SERVER_PID=
+kill "$dl" 2>/dev/null || true
+wait "$dl" 2>/dev/null || true
+start_dpdk "$BS_TMP/pkt.conf"
+tftp_get "$CLI" "$NET.1" big.bin "$BS_TMP/got3.bin" || bs_fail "TFTP after kill -9 + restart failed"
+bs_check "serves again after kill -9 and a restart" cmp -s "$BS_TMP/tftp/big.bin" "$BS_TMP/got3.bin"
+bs_udhcpc "$CLI" eth0 "$BS_TMP/lease2" || bs_fail "no lease after the restart"
+bs_check "same address after the restart" test "$(bs_lease_get "$BS_TMP/lease2" ip)" = "$ip1"
+bs_stop_server
+
+# ---- 2. a NIC the kernel does not see, exception path through a tap ----
+bs_veth "$SRV" x0 "$CLI" eth1
+ip -n "$CLI" addr add "$XNET.50/24" dev eth1
+conf "$BS_TMP/exc.conf" bsx0 "$XNET" "http-port=8080" \
+  "dpdk-args=--no-huge -m 256 --no-pci --no-shconf --no-telemetry -l 0 --log-level=notice --vdev=net_af_xdp0,iface=x0,busy_budget=0 --vdev=net_tap0,iface=bsx0"
+start_dpdk "$BS_TMP/exc.conf"
+bs_check "net_af_xdp port paired with the exception tap" \
+  grep -q "net_af_xdp.*kernel interface bsx0 (exception tap)" "$BS_SERVER_LOG"
+# what an operator's network configuration does once the tap exists
+ip -n "$SRV" addr add "$XNET.1/24" dev bsx0
+ip -n "$SRV" link set bsx0 up
+ok=0
+for _ in $(seq 20); do
+  ip netns exec "$CLI" ping -c 1 -W 1 "$XNET.1" >/dev/null 2>&1 && { ok=1; break; }
+done
+bs_check "ping (ARP + ICMP) through the exception path" test $ok = 1
+code=$(ip netns exec "$CLI" curl -s -m 20 -o "$BS_TMP/http.bin" -w '%{http_code}' "http://$XNET.1:8080/big.bin" || true)
+bs_check "HTTP (TCP) through the exception path: $code" test "$code" = 200
+bs_check "HTTP body byte-identical" cmp -s "$BS_TMP/tftp/big.bin" "$BS_TMP/http.bin"
+tftp_get "$CLI" "$XNET.1" big.bin "$BS_TMP/got4.bin" || bs_fail "TFTP over the af_xdp port failed"
+bs_check "TFTP through DPDK byte-identical" cmp -s "$BS_TMP/tftp/big.bin" "$BS_TMP/got4.bin"
+bs_udhcpc "$CLI" eth1 "$BS_TMP/lease3" || bs_fail "no lease over the af_xdp port"
+bs_check "lease in the tap's subnet" bs_ip_in_range "$(bs_lease_get "$BS_TMP/lease3" ip)" "$XNET.100" "$XNET.150"
+tok=$(bs_stat dpdk_rx_to_kernel)
+fromk=$(bs_stat dpdk_exception_tx)
+rx=$(bs_stat dpdk_bsx0_rx_pkts)
+bs_check "frames not ours went to the kernel ($tok)" test "${tok:-0}" -gt 100
+bs_check "the kernel's frames went out through the port ($fromk)" test "${fromk:-0}" -gt 100
+bs_check "TFTP/DHCP frames through the port ($rx)" test "${rx:-0}" -gt 1000
+bs_stop_server
+
+# ---- 3. start-up errors reach the terminal and the exit status ----
+conf "$BS_TMP/bad.conf" s0 "$NET" "dpdk-args=--no-huge -m 256 --no-such-eal-option"
+rc=0
+ip netns exec "$SRV" "$BS_SERVER" -C "$BS_TMP/bad.conf" -d --backend=dpdk >"$BS_TMP/bad.log" 2>&1 || rc=$?
+bs_check "EAL refuses its arguments: exit 2 ($rc)" test "$rc" = 2
+bs_check "... and says so" grep -q "EAL initialisation failed" "$BS_TMP/bad.log"
+rc=0
+ip netns exec "$SRV" "$BS_SERVER" -C "$BS_TMP/pkt.conf" --backend=dpdk >"$BS_TMP/daemon.log" 2>&1 || rc=$?
+bs_check "daemon mode refused: exit 2 ($rc)" test "$rc" = 2
+bs_check "... and says to use -k or -d" grep -q "foreground only" "$BS_TMP/daemon.log"
+bs_pass
