@@ -24,10 +24,11 @@
  * sockets keep the kernel from answering our ports (no ICMP port
  * unreachable for a TFTP transfer port; no second DHCP server on the
  * host), and carry routed replies to neighbours we never heard from (the
- * kernel ARPs and routes, through the twin). Whatever those sockets
- * receive is a copy of a frame DPDK delivered already (af_packet) or a
- * frame the exception path passed (not ours): read and dropped, counted as
- * dpdk_kernel_drained, never answered twice.
+ * kernel ARPs and routes, through the twin). What those sockets receive on
+ * an af_packet twin is a copy of a frame DPDK delivered already: read and
+ * dropped (dpdk_kernel_drained), never answered twice. What reaches them
+ * through an exception tap DPDK did not take, and is served
+ * (dpdk_kernel_served).
  *
  * TX: alloc() hands out an mbuf's data at BS_PKT_UDP_HEADROOM (TFTP copies
  * file bytes straight into it); commit() resolves the MAC (broadcast, the
@@ -79,6 +80,7 @@ enum dp_stat {
 	DS_RX_TO_KERNEL,   /* ... of which sent to the exception tap */
 	DS_RX_SEGMENTED,   /* chained mbuf: frames we serve fit one */
 	DS_KERNEL_DRAINED, /* read from the bound sockets and dropped */
+	DS_KERNEL_SERVED,  /* read from them and served (exception path) */
 	DS_EXC_TX,	   /* exception tap -> port (ARP replies, TCP, ...) */
 	DS_EXC_DROPS,	   /* either way, the other side's ring was full */
 	DS_TX_KERNEL,	   /* replies handed to the socket backend */
@@ -101,7 +103,7 @@ static const char *const ds_names[DS_COUNT] = {
     [DS_TX_NO_MBUF] = "dpdk_tx_no_mbuf",     [DS_TX_COPIED] = "dpdk_tx_copied",
     [DS_TX_RING_FULL] = "dpdk_tx_ring_full", [DS_TX_BAD_COMMIT] = "dpdk_tx_bad_commit",
     [DS_TX_DISCARDED] = "dpdk_tx_discarded", [DS_NEIGH_LEARNED] = "dpdk_neigh_learned",
-    [DS_NEIGH_HITS] = "dpdk_neigh_hits",
+    [DS_NEIGH_HITS] = "dpdk_neigh_hits",     [DS_KERNEL_SERVED] = "dpdk_kernel_served",
 };
 
 /* One served ethdev port. */
@@ -524,7 +526,10 @@ static unsigned port_rx(struct dpdk_io *d, struct dport *p, struct bs_rx_pkt *pk
 		if (v != BS_PKT_OK || u.vlan >= 0 || !e || !e->serve ||
 		    !our_udp_port(d, u.dst_port) || !our_addr(e, u.dst_ip) ||
 		    (memcmp(u.dst_mac, p->mac, 6) != 0 && memcmp(u.dst_mac, bcast, 6) != 0)) {
-			if (!e)
+			/* An unknown interface, or our port on an address we do
+			   not know (yet: the tap got it after start): look again,
+			   at most once a second. */
+			if (!e || (v == BS_PKT_OK && our_udp_port(d, u.dst_port)))
 				d->ift->refresh_wanted = true;
 			not_ours(d, p, exc, &nexc, m[i]);
 			continue;
@@ -560,15 +565,46 @@ static void exc_rx(struct dpdk_io *d, struct dport *p)
 	forward(d, p->port, m, got, DS_EXC_TX);
 }
 
+/* Did the kernel see this interface's frames beside DPDK (af_packet)? */
+static bool kernel_sees_port(const struct dpdk_io *d, uint32_t ifindex)
+{
+	for (unsigned i = 0; i < d->nports; i++)
+		if (d->ports[i].ifindex == ifindex && d->ports[i].exc < 0)
+			return true;
+	return false;
+}
+
+/*
+ * The socket backend's datagrams. On an interface the kernel sees beside
+ * DPDK (af_packet) they are copies of frames DPDK had: dropped, never
+ * answered twice. What came through an exception tap (DPDK did not take
+ * it: an address it did not know yet) or on an interface DPDK does not
+ * drive is served, as the AF_XDP backend serves what XDP passes.
+ */
+static unsigned kernel_rx(struct dpdk_io *d, uint32_t queue, struct bs_rx_pkt *pkts, unsigned max,
+			  uint64_t now_ms)
+{
+	unsigned n = d->sock->ops->rx_burst(d->sock, queue, pkts, max, now_ms), kept = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (kernel_sees_port(d, pkts[i].meta.ifindex))
+			d->st[DS_KERNEL_DRAINED]++;
+		else
+			pkts[kept++] = pkts[i];
+	}
+	d->st[DS_KERNEL_SERVED] += kept;
+	return kept;
+}
+
 /*
  * Queues: 0 .. nports-1 the ports, then one per exception tap, then the
- * socket backend's (drained).
+ * socket backend's.
  */
 static unsigned dp_rx_burst(struct bs_io *io, uint32_t queue, struct bs_rx_pkt *pkts, unsigned max,
 			    uint64_t now_ms)
 {
 	struct dpdk_io *d = to_d(io);
-	unsigned ntap = 0, n;
+	unsigned ntap = 0;
 
 	d->now_ms = now_ms;
 	if (bs_iftable_maybe_refresh(d->ift, now_ms))
@@ -585,9 +621,7 @@ static unsigned dp_rx_burst(struct bs_io *io, uint32_t queue, struct bs_rx_pkt *
 			return 0;
 		}
 	queue -= ntap;
-	n = d->sock->ops->rx_burst(d->sock, queue, pkts, max, now_ms);
-	d->st[DS_KERNEL_DRAINED] += n;
-	return 0;
+	return kernel_rx(d, queue, pkts, max, now_ms);
 }
 
 static void dp_rx_release(struct bs_io *io, uint32_t queue)

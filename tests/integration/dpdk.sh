@@ -8,7 +8,9 @@
 #  2. A NIC the kernel does not see (net_af_xdp takes every frame of the
 #     veth) with a net_tap exception interface holding the server's
 #     address: DHCP and TFTP through DPDK, ping (ARP + ICMP) and HTTP (TCP)
-#     through the exception path to the kernel.
+#     through the exception path to the kernel; TFTP to an address given
+#     to the tap after start is served through the kernel's socket until
+#     bootstorm has seen the address.
 #  3. Start-up errors: EAL arguments it rejects, daemon mode: exit 2 with
 #     the reason.
 set -euo pipefail
@@ -107,7 +109,7 @@ bs_stop_server
 bs_veth "$SRV" x0 "$CLI" eth1
 ip -n "$CLI" addr add "$XNET.50/24" dev eth1
 conf "$BS_TMP/exc.conf" bsx0 "$XNET" "http-port=8080" \
-  "dpdk-args=--no-huge -m 256 --no-pci --no-shconf --no-telemetry -l 0 --log-level=notice --vdev=net_af_xdp0,iface=x0,busy_budget=0 --vdev=net_tap0,iface=bsx0"
+  "dpdk-args=--no-huge -m 256 --no-pci --no-shconf --no-telemetry -l 0 --log-level=notice --vdev=net_af_xdp0,iface=x0 --vdev=net_tap0,iface=bsx0"
 start_dpdk "$BS_TMP/exc.conf"
 bs_check "net_af_xdp port paired with the exception tap" \
   grep -q "net_af_xdp.*kernel interface bsx0 (exception tap)" "$BS_SERVER_LOG"
@@ -122,8 +124,17 @@ bs_check "ping (ARP + ICMP) through the exception path" test $ok = 1
 code=$(ip netns exec "$CLI" curl -s -m 20 -o "$BS_TMP/http.bin" -w '%{http_code}' "http://$XNET.1:8080/big.bin" || true)
 bs_check "HTTP (TCP) through the exception path: $code" test "$code" = 200
 bs_check "HTTP body byte-identical" cmp -s "$BS_TMP/tftp/big.bin" "$BS_TMP/http.bin"
+# The tap's address is new to bootstorm (its interface table catches up
+# within a second of the first frame for it): until then TFTP reaches it
+# through the exception path and the kernel's socket, after that directly.
 tftp_get "$CLI" "$XNET.1" big.bin "$BS_TMP/got4.bin" || bs_fail "TFTP over the af_xdp port failed"
-bs_check "TFTP through DPDK byte-identical" cmp -s "$BS_TMP/tftp/big.bin" "$BS_TMP/got4.bin"
+bs_check "TFTP byte-identical" cmp -s "$BS_TMP/tftp/big.bin" "$BS_TMP/got4.bin"
+sleep 1.5
+served=$(bs_stat dpdk_kernel_served)
+tftp_get "$CLI" "$XNET.1" big.bin "$BS_TMP/got5.bin" || bs_fail "TFTP over the af_xdp port failed"
+bs_check "TFTP through DPDK byte-identical" cmp -s "$BS_TMP/tftp/big.bin" "$BS_TMP/got5.bin"
+bs_check "... not through the kernel's socket (dpdk_kernel_served stays ${served:-?})" \
+  test "$(bs_stat dpdk_kernel_served)" = "${served:-x}"
 bs_udhcpc "$CLI" eth1 "$BS_TMP/lease3" || bs_fail "no lease over the af_xdp port"
 bs_check "lease in the tap's subnet" bs_ip_in_range "$(bs_lease_get "$BS_TMP/lease3" ip)" "$XNET.100" "$XNET.150"
 tok=$(bs_stat dpdk_rx_to_kernel)
