@@ -949,15 +949,6 @@ static int dp_open(const struct bs_io_config *cfg, struct bs_io **out)
 	d->tx.alloc = dp_tx_alloc;
 	d->tx.commit = dp_tx_commit;
 
-	/* Ports first: a busy port is the clearest error there is. */
-	err = bs_io_sock_ops.open(cfg, &d->sock);
-	if (err) {
-		d->sock = NULL;
-		goto fail;
-	}
-	d->nsockq = d->sock->ops->queues(d->sock, NULL, 0);
-	d->io.tftp_port_lo = d->sock->tftp_port_lo;
-	d->io.tftp_port_hi = d->sock->tftp_port_hi;
 	d->ift = bs_iftable_new(cfg);
 	d->neigh = bs_neigh_new();
 	if (!d->ift || !d->neigh) {
@@ -979,6 +970,20 @@ static int dp_open(const struct bs_io_config *cfg, struct bs_io **out)
 	}
 	if ((err = ports_open(d)) < 0)
 		goto fail;
+	/*
+	 * The kernel sockets last (AF_XDP binds them first): once a port is
+	 * bound, DPDK serves it, so "port 67 bound" means ready to whoever
+	 * waits for it (tests, the bench), and the exception taps exist by
+	 * now for the socket backend's interface selection.
+	 */
+	err = bs_io_sock_ops.open(cfg, &d->sock);
+	if (err) {
+		d->sock = NULL;
+		goto fail;
+	}
+	d->nsockq = d->sock->ops->queues(d->sock, NULL, 0);
+	d->io.tftp_port_lo = d->sock->tftp_port_lo;
+	d->io.tftp_port_hi = d->sock->tftp_port_hi;
 	bs_iftable_refresh(d->ift);
 	twins_sync(d);
 	/* A TFTP block must fit one mbuf. */

@@ -11,8 +11,8 @@
 #     through the exception path to the kernel; TFTP to an address given
 #     to the tap after start is served through the kernel's socket until
 #     bootstorm has seen the address.
-#  3. Start-up errors: EAL arguments it rejects, daemon mode: exit 2 with
-#     the reason.
+#  3. Start-up errors: EAL arguments it rejects, daemon mode, port 67
+#     held by another server: exit 2 with the reason.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/netns.sh"
@@ -155,4 +155,14 @@ rc=0
 ip netns exec "$SRV" "$BS_SERVER" -C "$BS_TMP/pkt.conf" --backend=dpdk >"$BS_TMP/daemon.log" 2>&1 || rc=$?
 bs_check "daemon mode refused: exit 2 ($rc)" test "$rc" = 2
 bs_check "... and says to use -k or -d" grep -q "foreground only" "$BS_TMP/daemon.log"
+# another DHCP server holds port 67: refused after EAL started, cleanly
+bs_bg "$BS_TMP/holder.log" ip netns exec "$SRV" /usr/bin/python3 -c \
+  'import socket, time; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 67)); time.sleep(60)'
+holder=$BS_LAST_PID
+for _ in $(seq 50); do ip netns exec "$SRV" ss -Hlun 'sport = :67' | grep -q . && break; sleep 0.1; done
+rc=0
+ip netns exec "$SRV" "$BS_SERVER" -C "$BS_TMP/pkt.conf" -d --backend=dpdk >"$BS_TMP/busy.log" 2>&1 || rc=$?
+bs_check "port 67 in use: exit 2 ($rc)" test "$rc" = 2
+bs_check "... and says so" grep -q "port 67 in use" "$BS_TMP/busy.log"
+bs_stop "$holder"
 bs_pass
