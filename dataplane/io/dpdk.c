@@ -66,7 +66,7 @@
 
 #define DP_PORTS_MAX 16
 #define DP_BURST     64
-#define DP_TXQ_MAX   512 /* queued per port between flushes */
+#define DP_TXQ_MAX   4096 /* queued per port between flushes (the socket backend: 4096 too) */
 #define DP_RX_DESC   1024
 #define DP_TX_DESC   1024
 #define DP_ARGS_MAX  64
