@@ -59,6 +59,7 @@
 #include <rte_log.h>
 #include <rte_mbuf.h>
 
+#include "dpdk_args.h"
 #include "iftable.h"
 #include "io.h"
 #include "neigh.h"
@@ -69,7 +70,6 @@
 #define DP_TXQ_MAX   4096 /* queued per port between flushes (the socket backend: 4096 too) */
 #define DP_RX_DESC   1024
 #define DP_TX_DESC   1024
-#define DP_ARGS_MAX  64
 #define DP_MBUF_DATA RTE_MBUF_DEFAULT_DATAROOM
 /* Largest UDP payload one mbuf carries: one segment, headers in front. */
 #define DP_PAYLOAD_MAX (DP_MBUF_DATA - BS_PKT_UDP_HEADROOM)
@@ -168,67 +168,6 @@ static ssize_t eal_log_write(void *cookie, const char *buf, size_t len)
 	return (ssize_t)len;
 }
 
-static bool has_word(const char *args, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	for (const char *p = args; (p = strstr(p, prefix)); p += n)
-		if (p == args || p[-1] == ' ' || p[-1] == '\t')
-			return true;
-	return false;
-}
-
-/*
- * The EAL command line: dpdk-args=, or without it a CI-friendly default
- * (no hugepages, no PCI scan, no shared files, one lcore). When the
- * arguments name no device (--vdev, -a/--allow), every interface= gets a
- * net_af_packet vdev: the way to try the backend on any interface.
- */
-static int eal_argv(const struct bs_io_config *cfg, char *buf, size_t size, char **argv, int *argc)
-{
-	const char *args = cfg->dpdk_args && cfg->dpdk_args[0] ? cfg->dpdk_args : NULL;
-	cpu_set_t cpus;
-	int cpu = 0;
-	size_t len = 0;
-	int w;
-
-	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0)
-		while (cpu < CPU_SETSIZE - 1 && !CPU_ISSET(cpu, &cpus))
-			cpu++;
-	if (args)
-		w = snprintf(buf, size, "%s", args);
-	else
-		w = snprintf(buf, size,
-			     "--no-huge -m 256 --no-pci --no-shconf --no-telemetry -l %d "
-			     "--log-level=notice",
-			     cpu);
-	if (w < 0 || (size_t)w >= size)
-		return -E2BIG;
-	len = (size_t)w;
-	if (!args ||
-	    (!has_word(args, "--vdev") && !has_word(args, "-a") && !has_word(args, "--allow"))) {
-		for (unsigned i = 0; i < cfg->nifaces; i++) {
-			if (strchr(cfg->ifaces[i], '*'))
-				continue;
-			w = snprintf(buf + len, size - len, " --vdev=net_af_packet%u,iface=%s", i,
-				     cfg->ifaces[i]);
-			if (w < 0 || (size_t)w >= size - len)
-				return -E2BIG;
-			len += (size_t)w;
-		}
-	}
-	*argc = 0;
-	argv[(*argc)++] = (char *)"bootstorm";
-	for (char *save = NULL, *t = strtok_r(buf, " \t", &save); t;
-	     t = strtok_r(NULL, " \t", &save)) {
-		if (*argc >= DP_ARGS_MAX - 1)
-			return -E2BIG;
-		argv[(*argc)++] = t;
-	}
-	argv[*argc] = NULL;
-	return 0;
-}
-
 /*
  * rte_eal_init with every signal blocked, so the threads it starts never
  * take SIGTERM/SIGHUP (the worker reads them from a signalfd in this
@@ -239,13 +178,17 @@ static int eal_start(struct dpdk_io *d)
 {
 	static cookie_io_functions_t fns = {.write = eal_log_write};
 	char buf[1024], shown[1024] = "";
-	char *argv[DP_ARGS_MAX];
+	char *argv[BS_DPDK_ARGV_MAX];
 	sigset_t all, old;
 	cpu_set_t cpus;
 	bool have_cpus;
-	int argc, err, r;
+	int argc, err, r, cpu = 0;
 
-	err = eal_argv(&d->cfg, buf, sizeof(buf), argv, &argc);
+	have_cpus = sched_getaffinity(0, sizeof(cpus), &cpus) == 0;
+	while (have_cpus && cpu < CPU_SETSIZE - 1 && !CPU_ISSET(cpu, &cpus))
+		cpu++;
+	err = bs_dpdk_eal_argv(d->cfg.dpdk_args, d->cfg.ifaces, d->cfg.nifaces, cpu, buf,
+			       sizeof(buf), argv, &argc);
 	if (err) {
 		bs_logf(d->cfg.log, LOG_ERR, "dpdk: dpdk-args too long");
 		return err;
@@ -258,7 +201,6 @@ static int eal_start(struct dpdk_io *d)
 		setvbuf(d->eal_log, NULL, _IOLBF, 0);
 		rte_openlog_stream(d->eal_log);
 	}
-	have_cpus = sched_getaffinity(0, sizeof(cpus), &cpus) == 0;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	r = rte_eal_init(argc, argv);
