@@ -14,6 +14,9 @@
 #     restart serves again through a new one.
 #  3. Start-up errors: EAL arguments it rejects, daemon mode, port 67
 #     held by another server: exit 2 with the reason.
+#  4. (run before 3) Two workers: net_af_packet with qpairs=2 and two
+#     lcores; concurrent TFTP downloads spread over both, DHCP handed to
+#     worker 0.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/netns.sh"
@@ -161,6 +164,33 @@ done
 bs_check "after kill -9 and a restart: ping through the new tap" test $ok = 1
 tftp_get "$CLI" "$XNET.1" big.bin "$BS_TMP/got6.bin" || bs_fail "TFTP after the restart failed"
 bs_check "after kill -9 and a restart: TFTP byte-identical" cmp -s "$BS_TMP/tftp/big.bin" "$BS_TMP/got6.bin"
+bs_stop_server
+
+# ---- 4. two workers: af_packet with two queue pairs, two lcores ----
+MNET=10.231.49
+bs_veth "$SRV" m0 "$CLI" eth2
+bs_addr "$SRV" m0 "$MNET.1/24"
+ip -n "$CLI" addr add "$MNET.50/24" dev eth2
+conf "$BS_TMP/mq.conf" m0 "$MNET" \
+  "dpdk-args=--no-huge -m 256 --no-pci --no-shconf --no-telemetry -l 0-1 --log-level=notice --vdev=net_af_packet0,iface=m0,qpairs=2"
+start_dpdk "$BS_TMP/mq.conf"
+bs_check "two workers, one per queue" grep -q "dpdk: 2 workers, one per queue" "$BS_SERVER_LOG"
+pids=()
+for i in 1 2 3 4 5 6; do
+  tftp_get "$CLI" "$MNET.1" big.bin "$BS_TMP/mq$i.bin" &
+  pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || bs_fail "a concurrent TFTP download failed"; done
+for i in 1 2 3 4 5 6; do
+  cmp -s "$BS_TMP/tftp/big.bin" "$BS_TMP/mq$i.bin" || bs_fail "download $i differs"
+done
+bs_log "ok: 6 concurrent downloads byte-identical"
+bs_udhcpc "$CLI" eth2 "$BS_TMP/lease4" || bs_fail "no lease with two workers"
+bs_check "lease in range" bs_ip_in_range "$(bs_lease_get "$BS_TMP/lease4" ip)" "$MNET.100" "$MNET.150"
+r0=$(bs_stat worker0_rx_pkts)
+r1=$(bs_stat worker1_rx_pkts)
+bs_check "both workers received frames ($r0, $r1)" test "${r0:-0}" -gt 0 -a "${r1:-0}" -gt 0
+bs_check "the kernel's copies drained there too" test "$(bs_stat dpdk_kernel_drained)" -gt 1000
 bs_stop_server
 
 # ---- 3. start-up errors reach the terminal and the exit status ----
