@@ -61,9 +61,10 @@ struct bs_config {
 	uint32_t listen[BS_MAX_LISTEN]; /* listen-address= (host order) */
 	unsigned nlisten;
 
-	/* backend=: "auto" (AF_XDP, else sockets), "afxdp" or "socket"; always
-	   one of these three, checked by the parser. */
+	/* backend=: "auto" (AF_XDP, else sockets), "afxdp", "socket" or
+	   "dpdk"; always one of these, checked by the parser. */
 	char backend[16];
+	char dpdk_args[512]; /* dpdk-args=: DPDK EAL arguments; "" = derived */
 
 	/* TFTP */
 	bool tftp_enabled;	 /* enable-tftp */

@@ -704,10 +704,10 @@ static void d_log_facility(struct cfg_ctx *c, struct cfg_field *f, size_t n)
    so that main only ever sees one of the names it knows. */
 static void d_backend(struct cfg_ctx *c, struct cfg_field *f, size_t n)
 {
-	static const char *const names[] = {"auto", "afxdp", "socket"};
+	static const char *const names[] = {"auto", "afxdp", "socket", "dpdk"};
 
 	if (n != 1) {
-		cfg_err(c, "expected one of auto, afxdp, socket");
+		cfg_err(c, "expected one of auto, afxdp, socket, dpdk");
 		return;
 	}
 	for (size_t k = 0; k < BS_ARRAY_SIZE(names); k++)
@@ -715,7 +715,27 @@ static void d_backend(struct cfg_ctx *c, struct cfg_field *f, size_t n)
 			snprintf(c->cfg->backend, sizeof(c->cfg->backend), "%s", names[k]);
 			return;
 		}
-	cfg_err(c, "\"%s\" is not a backend; expected one of auto, afxdp, socket", f[0].s);
+	cfg_err(c, "\"%s\" is not a backend; expected one of auto, afxdp, socket, dpdk", f[0].s);
+}
+
+/* DPDK's EAL arguments (backend=dpdk, docs/dpdk.md): one string, split at
+   white space by the backend. Device arguments contain commas
+   (--vdev=net_af_packet0,iface=eth0), so the fields are joined again. */
+static void d_dpdk_args(struct cfg_ctx *c, struct cfg_field *f, size_t n)
+{
+	char *dst = c->cfg->dpdk_args;
+	size_t size = sizeof(c->cfg->dpdk_args), len = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int w = snprintf(dst + len, size - len, "%s%s", i ? "," : "", f[i].s);
+
+		if (w < 0 || (size_t)w >= size - len) {
+			cfg_err(c, "longer than the limit of %zu bytes", size - 1);
+			dst[0] = '\0';
+			return;
+		}
+		len += (size_t)w;
+	}
 }
 
 /* ---- HTTP (not in dnsmasq) --------------------------------------------- */
@@ -983,7 +1003,8 @@ const struct cfg_directive cfg_directives[] = {
     {"pid-file", CFG_ARG_OPT, d_pid_file, "PATH", 'x'},
     {"no-daemon", CFG_ARG_NONE, d_no_daemon, NULL, 'd'},
     {"keep-in-foreground", CFG_ARG_NONE, d_keep_fg, NULL, 'k'},
-    {"backend", CFG_ARG_REQ, d_backend, "auto|afxdp|socket", 0},
+    {"backend", CFG_ARG_REQ, d_backend, "auto|afxdp|socket|dpdk", 0},
+    {"dpdk-args", CFG_ARG_REQ, d_dpdk_args, "EAL-ARGUMENTS", 0},
     {"http-port", CFG_ARG_REQ, d_http_port, "PORT", 0},
     {"http-address", CFG_ARG_REQ, d_http_address, "ADDRESS", 0},
     {"http-root", CFG_ARG_REQ, d_http_root, "DIRECTORY", 0},

@@ -677,6 +677,31 @@ static bool auto_tries_afxdp(const struct bs_config *cfg, const char **why)
 }
 #endif
 
+/*
+ * backend=dpdk: explicit only (never "auto": DPDK takes a NIC away from
+ * the kernel). EAL's threads and memory would not survive a fork, but the
+ * dataplane process opens the backend after control has daemonized and
+ * forked it, so daemon mode needs nothing special.
+ */
+static int open_dpdk(struct app *a, struct bs_io_config *ic)
+{
+#ifdef BS_HAVE_DPDK
+	int err;
+
+	err = bs_io_dpdk_ops.open(ic, &a->io);
+	if (err < 0)
+		bs_logf(&a->log, LOG_ERR, "backend=dpdk: DPDK could not start (%s)",
+			strerror(-err));
+	return err;
+#else
+	(void)ic;
+	bs_logf(&a->log, LOG_ERR,
+		"backend=dpdk: this build has no DPDK support (built without libdpdk: "
+		"install libdpdk-dev and run meson setup again)");
+	return -EOPNOTSUPP;
+#endif
+}
+
 static int open_io(struct app *a, struct bs_io_config *ic)
 {
 	const char *want = a->cfg->backend[0] ? a->cfg->backend : "auto";
@@ -684,8 +709,10 @@ static int open_io(struct app *a, struct bs_io_config *ic)
 	bool autom = strcmp(want, "auto") == 0;
 	int err;
 
+	if (strcmp(want, "dpdk") == 0)
+		return open_dpdk(a, ic);
 	if (!afxdp && !autom && strcmp(want, "socket") != 0) {
-		bs_logf(&a->log, LOG_ERR, "backend=%s: expected auto, afxdp or socket", want);
+		bs_logf(&a->log, LOG_ERR, "backend=%s: expected auto, afxdp, socket or dpdk", want);
 		return -EINVAL;
 	}
 #ifdef BS_HAVE_AFXDP
@@ -850,6 +877,7 @@ static int open_all(struct app *a)
 	    .tftp = cfg->tftp_enabled,
 	    .tftp_port_lo = cfg->tftp.port_lo,
 	    .tftp_port_hi = cfg->tftp.port_hi,
+	    .dpdk_args = cfg->dpdk_args,
 	    .log = &a->log,
 	};
 	int err;

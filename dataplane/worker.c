@@ -9,6 +9,7 @@
  *   TFTP timers due:       tftp_tick -> tx flush
  *   HTTP (its own epoll fd, one entry here): bs_http_run when ready,
  *                          bs_http_tick when its deadline is due
+ *   polled queues:         (no fd: DPDK) rx burst on each, every turn
  *   signals:               stop / reload / log stats
  *   extra fds:             bs_worker_add_fd() (the control socket): ready()
  *                          when readable, tick() once a second
@@ -57,6 +58,17 @@
 #define WORKER_EXTRA_ID	       (UINT32_MAX - 2) /* - index: bs_worker_add_fd() */
 #define WORKER_INBOX_ID	       (UINT32_MAX - 2 - BS_WORKER_MAX_FDS)
 #define WORKER_MAX	       16
+/*
+ * Queues without an fd (DPDK) are polled every turn of the loop: epoll
+ * with timeout 0 while traffic flows and for WORKER_SPIN_MS after the last
+ * packet (a TFTP client's next ACK comes within that), then with a
+ * WORKER_IDLE_SLEEP_MS timeout, so an idle server does not burn a core
+ * (CI shares two). The price: a frame after a quiet spell waits up to
+ * 1 ms in the NIC's ring, an idle server wakes ~1000 times a second, and a
+ * busy one spins a core (the DPDK way). docs/dpdk.md.
+ */
+#define WORKER_SPIN_MS	     2
+#define WORKER_IDLE_SLEEP_MS 1
 
 enum worker_stat {
 	WS_RX_PKTS,
@@ -123,6 +135,9 @@ struct wk {
 	bool started;
 	struct bs_io_queue *queues;
 	size_t nqueues;
+	uint32_t *polled; /* queues without an fd */
+	size_t npolled;
+	uint64_t last_busy_ms; /* polled queues: when a burst last had frames */
 	struct bs_ratelimit rl;
 	struct worker_stats st;
 	struct bs_handoff *inbox[WORKER_MAX]; /* [j]: from worker j */
@@ -259,9 +274,10 @@ static void end_batch(struct wk *k, bool leases_touched, time_t now, uint64_t ms
 	k->st.v[WS_TX_PKTS] += bs_io_tx_flush(k->io, ms);
 }
 
-static void serve_queue(struct wk *k, uint32_t queue)
+static unsigned serve_queue(struct wk *k, uint32_t queue)
 {
 	struct bs_io *io = k->io;
+	unsigned total = 0;
 
 	for (int round = 0; round < WORKER_BURSTS_PER_WAKE; round++) {
 		uint64_t ms = now_ms();
@@ -270,6 +286,7 @@ static void serve_queue(struct wk *k, uint32_t queue)
 		unsigned n = bs_io_rx_burst(io, queue, k->pkts, WORKER_BURST, ms);
 
 		k->st.v[WS_RX_PKTS] += n;
+		total += n;
 		for (unsigned i = 0; i < n; i++)
 			leases_touched |= dispatch(k, &k->pkts[i], now, ms);
 		end_batch(k, leases_touched, now, ms);
@@ -280,6 +297,7 @@ static void serve_queue(struct wk *k, uint32_t queue)
 		if (n < WORKER_BURST)
 			break;
 	}
+	return total;
 }
 
 /* What other workers handed over, in bursts like a queue's; each inbox
@@ -508,6 +526,8 @@ static int epoll_timeout(const struct wk *k, uint64_t ms)
 {
 	uint64_t deadline = ms + WORKER_MAINTAIN_MS;
 
+	if (k->npolled)
+		deadline = ms + (ms - k->last_busy_ms < WORKER_SPIN_MS ? 0 : WORKER_IDLE_SLEEP_MS);
 	if (k->tftp) {
 		uint64_t d = tftp_next_deadline(k->tftp);
 
@@ -560,6 +580,14 @@ static int worker_loop(struct wk *k)
 		}
 		for (int i = 0; i < n; i++)
 			handle_event(k, ev[i].data.u32);
+		if (k->npolled) {
+			unsigned got = 0;
+
+			for (size_t i = 0; i < k->npolled; i++)
+				got += serve_queue(k, k->polled[i]);
+			if (got || n)
+				k->last_busy_ms = now_ms();
+		}
 		ms = now_ms();
 		if (k->tftp && tftp_next_deadline(k->tftp) <= ms) {
 			k->st.v[WS_TIMER_TICKS]++;
@@ -660,10 +688,16 @@ static int wk_init(struct bs_worker *g, unsigned k)
 	w->queues = calloc(w->nqueues + 1, sizeof(*w->queues));
 	if (!w->queues)
 		return -ENOMEM;
+	w->polled = calloc(w->nqueues + 1, sizeof(*w->polled));
+	if (!w->polled)
+		return -ENOMEM;
 	w->nqueues = w->io->ops->queues(w->io, w->queues, w->nqueues);
-	for (size_t i = 0; i < w->nqueues; i++)
-		if ((err = epoll_add(w->epfd, w->queues[i].fd, w->queues[i].queue)) < 0)
+	for (size_t i = 0; i < w->nqueues; i++) {
+		if (w->queues[i].fd < 0)
+			w->polled[w->npolled++] = w->queues[i].queue;
+		else if ((err = epoll_add(w->epfd, w->queues[i].fd, w->queues[i].queue)) < 0)
 			return err;
+	}
 	return 0;
 }
 
@@ -734,6 +768,7 @@ void bs_worker_free(struct bs_worker *g)
 		for (unsigned j = 0; j < g->n; j++)
 			bs_handoff_free(w->inbox[j]);
 		free(w->queues);
+		free(w->polled);
 	}
 	if (g->sigfd >= 0)
 		close(g->sigfd);

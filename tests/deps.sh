@@ -8,6 +8,8 @@ set -euo pipefail
 BUILD_PKGS=(
   meson ninja-build pkg-config gcc clang llvm
   libbpf-dev libxdp-dev libcunit1-dev libelf-dev zlib1g-dev
+  # the DPDK backend (22.11; its PMDs, af_packet/af_xdp/tap, come along)
+  libdpdk-dev
 )
 TEST_PKGS=(
   iproute2 iputils-ping ethtool bpftool

@@ -51,6 +51,7 @@
 
 #include "iftable.h"
 #include "io.h"
+#include "neigh.h"
 #include "pkt/pkt.h"
 #include "xdp_loader.h"
 #include "xsk.h"
@@ -66,10 +67,6 @@
 /* One worker per rx queue, up to this many; more queues are shared out
    (queue q goes to worker q % workers). */
 #define AFX_WORKERS_MAX 16
-
-#define NEIGH_SIZE   4096u /* power of two */
-#define NEIGH_PROBE  8
-#define NEIGH_TTL_MS (120u * 1000)
 
 /* Backend-wide counters. */
 enum as_stat {
@@ -108,14 +105,6 @@ struct xif {
 	unsigned naddrs;
 };
 
-struct neigh {
-	uint32_t ip; /* 0: empty */
-	uint32_t ifindex;
-	uint8_t mac[6];
-	struct xsk *x; /* the socket it was heard on */
-	uint64_t seen_ms;
-};
-
 struct afxdp_io;
 
 /*
@@ -142,7 +131,7 @@ struct afx_worker {
 	size_t pend_max;
 	uint8_t *kbuf; /* workers >= 1, no frame: one datagram for the kernel */
 
-	struct neigh *neigh;
+	struct bs_neigh *neigh; /* .via: the socket it was heard on */
 	uint16_t ip_id;
 	struct bs_ratelimit rl;
 	uint64_t st[AS_COUNT];
@@ -339,61 +328,12 @@ static void refresh(struct afx_worker *w, uint64_t now_ms)
 	}
 }
 
-/* ---- neighbours: routed replies go back where the sender's frames came from ---- */
-
-static uint32_t neigh_hash(uint32_t ip)
-{
-	return (ip * 2654435761u) >> 20;
-}
-
-static void neigh_learn(struct afx_worker *w, struct xsk *x, uint32_t ip, const uint8_t *mac)
-{
-	struct neigh *victim = NULL;
-	uint32_t h = neigh_hash(ip);
-
-	for (uint32_t i = 0; i < NEIGH_PROBE; i++) {
-		struct neigh *n = &w->neigh[(h + i) & (NEIGH_SIZE - 1)];
-
-		if (n->ip == ip) {
-			victim = n;
-			break;
-		}
-		/* else the first empty slot, else the oldest entry */
-		if (!victim || (victim->ip != 0 && (n->ip == 0 || n->seen_ms < victim->seen_ms)))
-			victim = n;
-	}
-	if (victim->ip != ip)
-		w->st[AS_NEIGH_LEARNED]++;
-	victim->ip = ip;
-	victim->ifindex = x->ifindex;
-	memcpy(victim->mac, mac, 6);
-	victim->x = x;
-	victim->seen_ms = w->now_ms;
-}
-
-/* Only senders on the interface's subnet with a unicast MAC: a relay's
-   clients are reached through the relay, broadcasts name nobody. */
+/* Routed replies go back where the sender's frames came from (neigh.h). */
 static void maybe_learn(struct afx_worker *w, struct xsk *x, const struct bs_iface *e, uint32_t ip,
 			const uint8_t *mac)
 {
-	static const uint8_t zero[6];
-
-	if (x && ip && ip != 0xffffffffu && bs_iface_on_link(e, ip) && !(mac[0] & 1) &&
-	    memcmp(mac, zero, 6) != 0)
-		neigh_learn(w, x, ip, mac);
-}
-
-static const struct neigh *neigh_find(const struct afx_worker *w, uint32_t ip)
-{
-	uint32_t h = neigh_hash(ip);
-
-	for (uint32_t i = 0; i < NEIGH_PROBE; i++) {
-		const struct neigh *n = &w->neigh[(h + i) & (NEIGH_SIZE - 1)];
-
-		if (n->ip == ip)
-			return w->now_ms - n->seen_ms <= NEIGH_TTL_MS ? n : NULL;
-	}
-	return NULL;
+	if (bs_neigh_maybe_learn(w->neigh, x, e, ip, mac, w->now_ms))
+		w->st[AS_NEIGH_LEARNED]++;
 }
 
 /* ---- rx ---- */
@@ -550,7 +490,7 @@ static struct xsk *xsk_of(const struct afx_worker *w, uint32_t ifindex, struct x
 /* Where a datagram goes; false: the socket backend takes it. */
 static bool route(struct afx_worker *w, const struct bs_tx_addr *to, size_t len, struct route *r)
 {
-	const struct neigh *n = NULL;
+	const struct bs_neigh *n = NULL;
 	uint32_t ifindex = to->ifindex;
 	struct xsk *hint = w->cur;
 
@@ -559,7 +499,7 @@ static bool route(struct afx_worker *w, const struct bs_tx_addr *to, size_t len,
 	    len > XSK_PAYLOAD_MAX)
 		return false;
 	if (to->l2 == BS_TX_ROUTED) {
-		n = neigh_find(w, to->dst_ip);
+		n = bs_neigh_find(w->neigh, to->dst_ip, w->now_ms);
 		if (!n || (ifindex && ifindex != n->ifindex)) {
 			w->st[AS_TX_NEIGH_MISS]++;
 			return false;
@@ -568,7 +508,7 @@ static bool route(struct afx_worker *w, const struct bs_tx_addr *to, size_t len,
 		ifindex = n->ifindex;
 		memcpy(r->dst_mac, n->mac, 6);
 		if (!hint || hint->ifindex != ifindex)
-			hint = n->x;
+			hint = n->via;
 	} else if (to->l2 == BS_TX_L2_UNICAST) {
 		memcpy(r->dst_mac, to->dst_mac, 6);
 	} else {
@@ -862,7 +802,7 @@ static int worker_init(struct afxdp_io *a, unsigned k, size_t nx)
 	w->tx.commit = afx_tx_commit;
 	w->ift = k ? bs_iftable_new(&a->cfg) : a->ift;
 	w->xsks = calloc(nx, sizeof(*w->xsks));
-	w->neigh = calloc(NEIGH_SIZE, sizeof(*w->neigh));
+	w->neigh = bs_neigh_new();
 	w->kbuf = k ? malloc(XSK_FRAME) : NULL;
 	if (!w->ift || !w->xsks || !w->neigh || (k && !w->kbuf))
 		return -ENOMEM;

@@ -40,6 +40,7 @@ struct bs_io_config {
 	bool dhcp; /* ports 67 and 4011 */
 	bool tftp; /* port 69 and the transfer ports */
 	uint16_t tftp_port_lo, tftp_port_hi;
+	const char *dpdk_args;	  /* backend=dpdk: EAL arguments; NULL/"": derived */
 	const struct bs_log *log; /* borrowed; must outlive the backend */
 };
 
@@ -50,7 +51,8 @@ struct bs_rx_pkt {
 	size_t len;
 };
 
-/* Something for the worker to wait on: poll fd, rx_burst(queue). */
+/* Something for the worker to wait on: poll fd, rx_burst(queue). fd -1:
+   a queue without an fd (DPDK): the worker polls it (worker.c). */
 struct bs_io_queue {
 	int fd;
 	uint32_t queue;
@@ -133,6 +135,14 @@ static inline unsigned bs_io_workers(struct bs_io *io)
  * appear later). open() fails (-errno, logged) when AF_XDP cannot start.
  */
 extern const struct bs_io_ops bs_io_afxdp_ops;
+
+/*
+ * The DPDK backend (built when BS_HAVE_DPDK is defined: meson found
+ * libdpdk): the worker over rte_ethdev ports, polled; the socket backend
+ * inside, as with AF_XDP. open() fails (-errno, logged) when EAL or a port
+ * cannot start. docs/dpdk.md.
+ */
+extern const struct bs_io_ops bs_io_dpdk_ops;
 
 static inline unsigned bs_io_rx_burst(struct bs_io *io, uint32_t queue, struct bs_rx_pkt *pkts,
 				      unsigned max, uint64_t now_ms)

@@ -326,11 +326,11 @@ static const struct diag_case {
      "dhcp-range=10.0.0.10,10.0.0.50\ndhcp-host=52:54:00:12:34:56,10.0.0.1\n",
      true, 1, 0, "is this server's own listen-address (line 1)", 3},
     {"backend: unknown name", "\nbackend=xdp\n", true, 1, 0,
-     "\"xdp\" is not a backend; expected one of auto, afxdp, socket", 2},
+     "\"xdp\" is not a backend; expected one of auto, afxdp, socket, dpdk", 2},
     {"backend: names are lower case", "backend=Socket\n", true, 1, 0,
      "expected one of auto, afxdp, socket", 1},
     {"backend: two values", "backend=afxdp,socket\n", true, 1, 0,
-     "backend: expected one of auto, afxdp, socket", 1},
+     "backend: expected one of auto, afxdp, socket, dpdk", 1},
     {"backend: no value", "backend\n", true, 1, 0, "needs a value", 1},
     {"backend: socket", "backend=socket\n", true, 0, 0, NULL, 0},
     {"http-port: not a number", "http-port=http\n", true, 1, 0,
@@ -823,6 +823,7 @@ static const struct {
     {"auto", "backend=auto\n", "auto"},
     {"afxdp", "backend=afxdp\n", "afxdp"},
     {"socket", "backend=socket\n", "socket"},
+    {"dpdk", "backend=dpdk\n", "dpdk"},
     {"quoted", "backend=\"socket\"\n", "socket"},
     {"last one wins", "backend=afxdp\nbackend=socket\n", "socket"},
 };
@@ -837,6 +838,20 @@ static void test_backend(void)
 		      cfg && strcmp(cfg->backend, backend_cases[i].backend) == 0);
 		bs_config_free(cfg);
 	}
+}
+
+/* dpdk-args=: one string for the EAL, the commas of device arguments kept. */
+static void test_dpdk_args(void)
+{
+	struct bs_config *cfg = parse_ok("dpdk-args", "dpdk-args=--no-huge -m 256 "
+						      "--vdev=net_af_packet0,iface=s0,qpairs=1\n");
+
+	CHECK("dpdk-args", cfg && strcmp(cfg->dpdk_args, "--no-huge -m 256 "
+						     "--vdev=net_af_packet0,iface=s0,qpairs=1") == 0);
+	bs_config_free(cfg);
+	cfg = parse_ok("no dpdk-args", "port=0\n");
+	CHECK("no dpdk-args: empty (derived by the backend)", cfg && cfg->dpdk_args[0] == '\0');
+	bs_config_free(cfg);
 }
 
 /* http-*: the values main reads; zero means the default. */
@@ -1086,7 +1101,7 @@ static void test_cmdline(void)
 		CU_ASSERT_EQUAL(d.n, 0);
 	}
 	{
-		const char *a[] = {"--conf-file=", "--backend=dpdk", NULL};
+		const char *a[] = {"--conf-file=", "--backend=xdp", NULL};
 
 		CU_ASSERT_EQUAL(run_argv(a, &cfg, &d, out, sizeof(out)), -1);
 		CU_ASSERT_PTR_NULL(cfg);
@@ -1204,6 +1219,7 @@ int main(void)
 	    {"dhcp-match and classes", test_matches},
 	    {"pxe-service, prompt, settings", test_pxe_and_settings},
 	    {"backend", test_backend},
+	    {"dpdk-args", test_dpdk_args},
 	    {"http settings", test_http_settings},
 	    {"ipxe-boot and metrics-address", test_ipxe_metrics_settings},
 	    {"control-socket and control-group", test_control_settings},
