@@ -12,6 +12,8 @@
 #include "config_int.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -376,6 +378,12 @@ void bs_config_check_environment(const struct bs_config *cfg, struct bs_diags *d
 				 "interface: %s does not exist on this machine (see ip link)",
 				 cfg->ifaces[i]);
 	check_listen_addresses(cfg, diags);
+	if (cfg->run_user[0] && !getpwnam(cfg->run_user))
+		env_diag(diags, BS_DIAG_ERROR, &cfg->run_user_origin,
+			 "user: no user %s on this machine (see getent passwd)", cfg->run_user);
+	if (cfg->run_group[0] && !getgrnam(cfg->run_group))
+		env_diag(diags, BS_DIAG_ERROR, &cfg->run_group_origin,
+			 "group: no group %s on this machine (see getent group)", cfg->run_group);
 	if (!cfg->tftp_enabled)
 		return;
 	if (stat(cfg->tftp_root, &st) != 0) {

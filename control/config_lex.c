@@ -492,8 +492,6 @@ static const char *const unimplemented[] = {
     "no-ping",
     "leasefile-ro",
     "dhcp-rapid-commit",
-    "user",
-    "group",
     "enable-ra",
     "dhcp-circuitid",
     "dhcp-remoteid",

@@ -9,8 +9,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1274,6 +1276,39 @@ static void dir_of(const char *path, char *out, size_t len)
 		snprintf(out, len, "%.*s", sl == path ? 1 : (int)(sl - path), path);
 }
 
+/* user= and group= as ids (dnsmasq: user= alone takes its primary group);
+   looked up now, while /etc/passwd and /etc/group can still be read. */
+static int run_ids(struct app *a, struct bs_sandbox *sb)
+{
+	const char *u = a->cfg->run_user, *g = a->cfg->run_group;
+
+	if (!u[0] && !g[0])
+		return 0;
+	sb->set_ids = true;
+	sb->uid = getuid();
+	sb->gid = getgid();
+	if (u[0]) {
+		const struct passwd *pw = getpwnam(u);
+
+		if (!pw) {
+			bs_logf(&a->log, LOG_ERR, "user=%s: no such user", u);
+			return -ENOENT;
+		}
+		sb->uid = pw->pw_uid;
+		sb->gid = pw->pw_gid;
+	}
+	if (g[0]) {
+		const struct group *gr = getgrnam(g);
+
+		if (!gr) {
+			bs_logf(&a->log, LOG_ERR, "group=%s: no such group", g);
+			return -ENOENT;
+		}
+		sb->gid = gr->gr_gid;
+	}
+	return 0;
+}
+
 /*
  * After setup, before serving: what the dataplane keeps is read access
  * beneath tftp-root, http-root and the config file's directory (a reload
@@ -1303,6 +1338,9 @@ static int drop_privileges(struct app *a)
 				 BS_SB_READ);
 	if (strcmp(a->io->ops->name, "afxdp") == 0)
 		sb.keep_caps |= 1ull << CAP_BPF;
+	err = run_ids(a, &sb);
+	if (err < 0)
+		return err;
 	/* tests: each mechanism alone (privdrop.sh) */
 	sb.no_landlock = test && strcmp(test, "seccomp-only") == 0;
 	sb.no_seccomp = test && strcmp(test, "landlock-only") == 0;

@@ -11,7 +11,8 @@
 # once, a delivered file flips it, the state file changes on disk, and
 # the flip survives a restart. Two more starts apply each mechanism alone
 # (BS_TEST_SANDBOX=landlock-only: EACCES; seccomp-only: EPERM, the path
-# taken on a kernel without Landlock) and are checked the same way.
+# taken on a kernel without Landlock) and are checked the same way; a
+# last one with user=nobody checks the id change.
 # Control removes the control socket at exit.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -109,6 +110,11 @@ check_serves() {
   bs_check "TFTP (tftp-hpa): the file, byte for byte" cmp -s "$root/boot.img" "$BS_TMP/got.img"
   ip netns exec "$CLI" curl -sS --max-time 20 -o "$BS_TMP/got.http" http://10.231.62.1:8080/boot.img
   bs_check "HTTP (curl): the file, byte for byte" cmp -s "$root/boot.img" "$BS_TMP/got.http"
+  case "${BS_SERVER_ARGS:-}" in
+  *afxdp*) # read from the classifier's map: bpf() needs the CAP_BPF kept
+    bs_check "AF_XDP: the XDP counters still read" \
+      bash -c "timeout 20 '$CTL' -s '$sock' stats | grep -qE '^afxdp_s0_xdp_to_xsk_packets +[1-9]'" ;;
+  esac
 }
 
 export BS_TEST_WRITE_PROBE=$probe
@@ -143,5 +149,24 @@ export BS_TEST_SANDBOX=seccomp-only
 start
 check_drop "no landlock \\(disabled\\), seccomp" EPERM 2
 check_serves l3 ""
+bs_stop_server
+
+# user=nobody: the dataplane runs as nobody (capabilities as before, CAP_BPF
+# kept across setuid with AF_XDP); control stays root and still writes
+# the host state file. The roots must be readable by nobody.
+unset BS_TEST_SANDBOX
+chmod o+rx "$BS_TMP" "$root"
+nobody_uid=$(id -u nobody)
+echo "user=nobody" >>"$conf"
+start
+check_drop "landlock ABI [0-9]+, seccomp" EPERM 2
+dpid=$(status_field dataplane_pid)
+bs_check "the dataplane runs as nobody" \
+  test "$(proc_field "$dpid" Uid)" = "$nobody_uid"
+bs_check "control is still root" test "$(proc_field "$(cat "$pidf")" Uid)" = 0
+bs_check "the drop line names the uid" bs_wait_log "$BS_SERVER_LOG" "uid $nobody_uid gid" 1
+check_serves l4 ""
+bs_check "host action default (written by control)" ctl host action "$mac" default
+bs_check "the state file changed on disk" bash -c "! grep -q 'action=local' '$state'"
 bs_stop_server
 bs_pass
