@@ -102,6 +102,11 @@ struct bs_config {
 	char run_user[64];
 	char run_group[64];
 	struct bs_origin run_user_origin, run_group_origin;
+	/* Every config file read (real paths, the first ones): the dataplane
+	   keeps read access to their directories for a reload. */
+#define BS_MAX_CONF_FILES 8
+	char conf_files[BS_MAX_CONF_FILES][256];
+	unsigned nconf_files;
 	struct bs_origin iface_origin[BS_MAX_IFACES];
 	struct bs_origin listen_origin[BS_MAX_LISTEN];
 };

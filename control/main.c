@@ -1311,8 +1311,8 @@ static int run_ids(struct app *a, struct bs_sandbox *sb)
 
 /*
  * After setup, before serving: what the dataplane keeps is read access
- * beneath tftp-root, http-root and the config file's directory (a reload
- * reads the file again), its open fds, and CAP_BPF with AF_XDP (the
+ * beneath tftp-root, http-root and the directories of the config files
+ * read at start (a reload reads them again), its open fds, and CAP_BPF with AF_XDP (the
  * classifier's maps are read and updated at run time, and
  * kernel.unprivileged_bpf_disabled refuses bpf() without it). Everything
  * it writes to the file system goes through control.
@@ -1320,16 +1320,21 @@ static int run_ids(struct app *a, struct bs_sandbox *sb)
 static int drop_privileges(struct app *a)
 {
 	struct bs_sandbox sb = {0};
-	char confdir[PATH_MAX], summary[300];
+	char confdir[1 + BS_MAX_CONF_FILES][PATH_MAX], summary[300];
 	const char *probe = getenv("BS_TEST_WRITE_PROBE");
 	const char *test = getenv("BS_TEST_SANDBOX");
 	int err;
 
 	a->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	tzset(); /* the log's timestamps: /etc/localtime is read now */
+	/* a reload reads the config file and its conf-file= includes again */
 	if (a->conf_path[0]) {
-		dir_of(a->conf_path, confdir, sizeof(confdir));
-		bs_sandbox_allow(&sb, confdir, BS_SB_READ);
+		dir_of(a->conf_path, confdir[0], sizeof(confdir[0]));
+		bs_sandbox_allow(&sb, confdir[0], BS_SB_READ);
+	}
+	for (unsigned i = 0; i < a->cfg->nconf_files; i++) {
+		dir_of(a->cfg->conf_files[i], confdir[1 + i], sizeof(confdir[0]));
+		bs_sandbox_allow(&sb, confdir[1 + i], BS_SB_READ);
 	}
 	if (a->cfg->tftp_enabled)
 		bs_sandbox_allow(&sb, a->cfg->tftp_root, BS_SB_READ);

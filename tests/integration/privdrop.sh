@@ -13,7 +13,8 @@
 # (BS_TEST_SANDBOX=landlock-only: EACCES; seccomp-only: EPERM, the path
 # taken on a kernel without Landlock) and are checked the same way; a
 # last one with user=nobody checks the id change.
-# Control removes the control socket at exit.
+# A reload still reads the config file and a conf-file= include in another
+# directory. Control removes the control socket at exit.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/netns.sh"
@@ -36,7 +37,11 @@ echo original >"$probe/existing"
 sock=$BS_TMP/ctl.sock
 state=$BS_TMP/state/hosts
 pidf=$BS_TMP/server.pid
-conf=$BS_TMP/server.conf
+# the config in its own directory, an include in another: a reload after
+# the drop must still read both
+mkdir -p "$BS_TMP/etc" "$BS_TMP/inc"
+conf=$BS_TMP/etc/server.conf
+echo "dhcp-lease-max=500" >"$BS_TMP/inc/extra.conf"
 cat >"$conf" <<CONF
 interface=s0
 port=0
@@ -49,6 +54,7 @@ enable-tftp
 tftp-root=$root
 http-port=8080
 dhcp-boot=boot.img
+conf-file=$BS_TMP/inc/extra.conf
 CONF
 ctl() { timeout 20 "$CTL" -s "$sock" "$@"; }
 action() {
@@ -121,6 +127,8 @@ export BS_TEST_WRITE_PROBE=$probe
 start
 check_drop "landlock ABI [0-9]+, seccomp" EPERM 2 # seccomp answers first
 check_serves l1 boot.img
+bs_check "a reload after the drop reads the config and its include" ctl reload
+bs_check "the reload is logged as done" bs_wait_log "$BS_SERVER_LOG" "reload done in" 5
 
 # a host action that persists: written by control, flipped by a delivery
 mac=$(ip netns exec "$CLI" cat /sys/class/net/c0/address)
