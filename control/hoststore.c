@@ -37,6 +37,7 @@ int bs_hoststore_init(struct bs_hoststore *s, const char *path, const struct bs_
 	memset(s, 0, sizeof(*s));
 	s->path = path;
 	s->log = log;
+	s->wait_ms = BS_HOSTSTORE_WAIT_MS;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, s->fd) < 0) {
 		s->fd[0] = s->fd[1] = -1;
 		return -errno;
@@ -171,7 +172,7 @@ static int64_t now_ms(void)
 /* Control's answer to request seq; others are stale and dropped. */
 static int wait_answer(struct bs_hoststore *s, char *err, size_t errlen)
 {
-	int64_t until = now_ms() + BS_HOSTSTORE_WAIT_MS;
+	int64_t until = now_ms() + s->wait_ms;
 	struct hs_ans an;
 
 	for (;;) {
@@ -181,7 +182,7 @@ static int wait_answer(struct bs_hoststore *s, char *err, size_t errlen)
 
 		if (left <= 0 || poll(&p, 1, (int)left) == 0) {
 			snprintf(err, errlen, "hosts file: control did not answer within %d ms",
-				 BS_HOSTSTORE_WAIT_MS);
+				 s->wait_ms);
 			return -ETIMEDOUT;
 		}
 		n = recv(s->fd[1], &an, sizeof(an), MSG_DONTWAIT);

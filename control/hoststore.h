@@ -30,6 +30,7 @@
 struct bs_hoststore {
 	int fd[2]; /* [0] control's end, [1] the dataplane's */
 	uint32_t seq;
+	int wait_ms; /* BS_HOSTSTORE_WAIT_MS (tests: less) */
 	/* control's side */
 	const char *path;
 	const struct bs_log *log;
