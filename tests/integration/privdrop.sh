@@ -174,6 +174,8 @@ bs_check "the dataplane runs as nobody" \
 bs_check "control is still root" test "$(proc_field "$(cat "$pidf")" Uid)" = 0
 bs_check "the drop line names the uid" bs_wait_log "$BS_SERVER_LOG" "uid $nobody_uid gid" 1
 check_serves l4 ""
+bs_check "config check after the drop: valid (user= cannot be looked up there: a note)" \
+  ctl config check "$conf"
 bs_check "host action default (written by control)" ctl host action "$mac" default
 bs_check "the state file changed on disk" bash -c "! grep -q 'action=local' '$state'"
 bs_stop_server
