@@ -78,6 +78,10 @@ int bs_xdp_open(const struct bs_xdp_config *cfg, struct bs_xdp **out)
 	int err;
 
 	*out = NULL;
+	/* libbpf reads /sys/devices/system/cpu/possible once and caches it:
+	   now, while the dataplane may still read /sys (the per-CPU counters
+	   are read after its privilege drop, util/sandbox.h). */
+	(void)libbpf_num_possible_cpus();
 	if (cfg->tftp_lo > cfg->tftp_hi || cfg->vlan_depth > BS_XDP_MAX_VLAN ||
 	    cfg->n_server_addrs > BS_XDP_MAX_ADDRS || (cfg->n_server_addrs && !cfg->server_addrs)) {
 		bs_logf(cfg->log, LOG_ERR,

@@ -98,6 +98,16 @@ struct bs_config {
 	/* Where some settings were written, for bs_config_check_environment()'s
 	   diagnostics (file names point into the policy's string pool). */
 	struct bs_origin tftp_root_origin;
+	/* user=, group= (dnsmasq's): the dataplane's ids after its setup;
+	   "" = keep (no default user, unlike dnsmasq's "nobody") */
+	char run_user[64];
+	char run_group[64];
+	struct bs_origin run_user_origin, run_group_origin;
+	/* Every config file read (real paths, the first ones): the dataplane
+	   keeps read access to their directories for a reload. */
+#define BS_MAX_CONF_FILES 8
+	char conf_files[BS_MAX_CONF_FILES][256];
+	unsigned nconf_files;
 	struct bs_origin iface_origin[BS_MAX_IFACES];
 	struct bs_origin listen_origin[BS_MAX_LISTEN];
 };

@@ -12,6 +12,8 @@
 #include "config_int.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -364,6 +366,44 @@ static void check_listen_addresses(const struct bs_config *cfg, struct bs_diags 
 	freeifaddrs(ifa);
 }
 
+/*
+ * user= and group= name existing ids. A lookup that fails (not "no such
+ * name": the sandboxed dataplane running `config check` cannot read
+ * /etc/passwd) is a note, not an error: start-up looks them up again.
+ * errno: as the lookup left it.
+ */
+static void check_id(struct bs_diags *diags, const struct bs_origin *o, const char *what,
+		     const char *name, bool found, const char *db)
+{
+	int err = errno;
+
+	if (found)
+		return;
+	/* getpwnam(3): these (or none) mean "not found" */
+	if (err && err != ENOENT && err != ESRCH && err != EBADF && err != EPERM)
+		env_diag(diags, BS_DIAG_NOTE, o, "%s: cannot look up %s: %s", what, name,
+			 strerror(err));
+	else
+		env_diag(diags, BS_DIAG_ERROR, o, "%s: no %s %s on this machine (see getent %s)",
+			 what, what, name, db);
+}
+
+static void check_ids(const struct bs_config *cfg, struct bs_diags *diags)
+{
+	bool found;
+
+	if (cfg->run_user[0]) {
+		errno = 0;
+		found = getpwnam(cfg->run_user) != NULL;
+		check_id(diags, &cfg->run_user_origin, "user", cfg->run_user, found, "passwd");
+	}
+	if (cfg->run_group[0]) {
+		errno = 0;
+		found = getgrnam(cfg->run_group) != NULL;
+		check_id(diags, &cfg->run_group_origin, "group", cfg->run_group, found, "group");
+	}
+}
+
 void bs_config_check_environment(const struct bs_config *cfg, struct bs_diags *diags)
 {
 	const struct bs_policy *p = cfg->policy;
@@ -376,6 +416,7 @@ void bs_config_check_environment(const struct bs_config *cfg, struct bs_diags *d
 				 "interface: %s does not exist on this machine (see ip link)",
 				 cfg->ifaces[i]);
 	check_listen_addresses(cfg, diags);
+	check_ids(cfg, diags);
 	if (!cfg->tftp_enabled)
 		return;
 	if (stat(cfg->tftp_root, &st) != 0) {

@@ -953,17 +953,39 @@ static void d_control_socket(struct cfg_ctx *c, struct cfg_field *f, size_t n)
 			c->cfg->control_socket, BS_CONTROL_SOCKET_DEFAULT);
 }
 
-static void d_control_group(struct cfg_ctx *c, struct cfg_field *f, size_t n)
+/* One user or group name (letters, digits, _ . -) into out: 0 or -1. */
+static int name_field(struct cfg_ctx *c, struct cfg_field *f, size_t n, const char *what,
+		      char *out, size_t cap)
 {
 	const char *s = n == 1 ? f[0].s : "";
 
 	if (n != 1 || !*s ||
 	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 		      "0123456789_.-") != strlen(s)) {
-		cfg_err(c, "expected one group name (letters, digits, _ . -)");
-		return;
+		cfg_err(c, "expected one %s (letters, digits, _ . -)", what);
+		return -1;
 	}
-	cfg_str_field(c, s, "group name", c->cfg->control_group, sizeof(c->cfg->control_group));
+	cfg_str_field(c, s, what, out, cap);
+	return 0;
+}
+
+static void d_control_group(struct cfg_ctx *c, struct cfg_field *f, size_t n)
+{
+	name_field(c, f, n, "group name", c->cfg->control_group, sizeof(c->cfg->control_group));
+}
+
+/* ---- privileges (dnsmasq's user=, group=) -------------------------------- */
+
+static void d_user(struct cfg_ctx *c, struct cfg_field *f, size_t n)
+{
+	if (name_field(c, f, n, "user name", c->cfg->run_user, sizeof(c->cfg->run_user)) == 0)
+		c->cfg->run_user_origin = (struct bs_origin){c->file, c->line};
+}
+
+static void d_group(struct cfg_ctx *c, struct cfg_field *f, size_t n)
+{
+	if (name_field(c, f, n, "group name", c->cfg->run_group, sizeof(c->cfg->run_group)) == 0)
+		c->cfg->run_group_origin = (struct bs_origin){c->file, c->line};
 }
 
 /* ---- the table -------------------------------------------------------- */
@@ -1014,6 +1036,8 @@ const struct cfg_directive cfg_directives[] = {
     {"cache-size", CFG_ARG_REQ, d_cache_size, "SIZE", 0},
     {"control-socket", CFG_ARG_REQ, d_control_socket, "PATH", 0},
     {"control-group", CFG_ARG_REQ, d_control_group, "GROUP", 0},
+    {"user", CFG_ARG_REQ, d_user, "USER", 'u'},
+    {"group", CFG_ARG_REQ, d_group, "GROUP", 'g'},
     {"metrics-address", CFG_ARG_REQ, d_metrics_address, "ADDRESS:PORT", 0},
     {"ipxe-boot", CFG_ARG_REQ, d_ipxe_boot,
      TAGS "kernel=PATH[,initrd=PATH..][,cmdline=TEXT] or " TAGS "local or " TAGS "chain=URL", 0},

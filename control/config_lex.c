@@ -211,6 +211,8 @@ int cfg_read_file(struct cfg_ctx *c, const char *path, bool must_exist, const ch
 		return -ENOMEM;
 	}
 	c->nincl++;
+	if (c->cfg->nconf_files < BS_MAX_CONF_FILES && strlen(real) < sizeof(c->cfg->conf_files[0]))
+		memcpy(c->cfg->conf_files[c->cfg->nconf_files++], real, strlen(real) + 1);
 	while ((len = getline(&buf, &bufcap, f)) >= 0) {
 		char *s = buf;
 
@@ -492,8 +494,6 @@ static const char *const unimplemented[] = {
     "no-ping",
     "leasefile-ro",
     "dhcp-rapid-commit",
-    "user",
-    "group",
     "enable-ra",
     "dhcp-circuitid",
     "dhcp-remoteid",

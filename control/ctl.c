@@ -436,6 +436,18 @@ static bool socket_live(const struct sockaddr_un *sa)
 	return live;
 }
 
+void bs_ctl_remove_stale(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat st;
+
+	if (strlen(path) >= sizeof(sa.sun_path) || lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (!socket_live(&sa))
+		unlink(path);
+}
+
 static int ctl_bind(struct bs_ctl *c, const char *path, const char *group)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};

@@ -124,4 +124,9 @@ void bs_ctl_stats_foreach(const struct bs_ctl *c, bs_stat_fn fn, void *arg);
 /* Close every client and remove the socket file if it is still ours. */
 void bs_ctl_close(struct bs_ctl *c);
 
+/* Remove path if it is a socket nobody accepts on: control's clean-up of
+   the dataplane's socket, which the dataplane cannot unlink once it has
+   dropped its privileges. */
+void bs_ctl_remove_stale(const char *path);
+
 #endif

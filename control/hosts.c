@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/fdio.h"
+
 /* Run-time state of one MAC: an added host, changed fields, an action. */
 struct hostrec {
 	uint8_t mac[6];
@@ -31,6 +33,8 @@ struct bs_hosts {
 	uint64_t gen;
 	bs_hosts_publish_fn publish;
 	void *publish_arg;
+	bs_hosts_store_fn store;
+	void *store_arg;
 };
 
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
@@ -296,40 +300,58 @@ static int fsync_dir(const char *path)
 	return rc;
 }
 
-/* The whole registry to path.tmp, fsync, rename over path, fsync the dir:
-   a crash leaves the old file or the new one, never half of one. */
+int bs_hosts_write_file(void *arg, const char *path, const char *text, size_t len, char *err,
+			size_t errlen)
+{
+	char tmp[PATH_MAX + 8];
+	int fd, rc = 0;
+
+	(void)arg;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = -errno;
+		return fail(err, errlen, rc, "hosts file %s: %s", tmp, strerror(-rc));
+	}
+	rc = bs_write_all(fd, text, len);
+	if (!rc && fsync(fd) < 0)
+		rc = -errno;
+	if (close(fd) < 0 && !rc)
+		rc = -errno;
+	if (!rc && rename(tmp, path) < 0)
+		rc = -errno;
+	if (!rc)
+		rc = fsync_dir(path);
+	if (rc) {
+		unlink(tmp);
+		return fail(err, errlen, rc, "hosts file %s: %s", path, strerror(-rc));
+	}
+	return 0;
+}
+
+/* The whole registry as the state file's text, handed to the store hook
+   (bs_hosts_write_file unless the dataplane hands it to control). */
 static int save(const struct bs_hosts *h, const struct hostrec *v, size_t n, char *err,
 		size_t errlen)
 {
-	char tmp[PATH_MAX + 8];
-	FILE *f;
-	int fd, rc = 0;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int rc;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", h->path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		rc = -errno;
-		if (fd >= 0)
-			close(fd);
-		return fail(err, errlen, rc, "hosts file %s: %s", tmp, strerror(-rc));
-	}
+	if (!f)
+		return fail(err, errlen, -ENOMEM, "out of memory");
 	fprintf(f, "# bootstorm hosts: run-time hosts and boot actions (bootstormctl host ...).\n"
 		   "# Rewritten on every change; edit only while bootstorm is stopped.\n");
 	for (size_t i = 0; i < n; i++)
 		write_rec(f, &v[i]);
-	if (fflush(f) != 0 || ferror(f) || fsync(fd) < 0)
-		rc = -errno ? -errno : -EIO;
-	if (fclose(f) != 0 && !rc)
-		rc = -errno;
-	if (!rc && rename(tmp, h->path) < 0)
-		rc = -errno;
-	if (!rc)
-		rc = fsync_dir(h->path);
-	if (rc) {
-		unlink(tmp);
-		return fail(err, errlen, rc, "hosts file %s: %s", h->path, strerror(-rc));
+	if (fclose(f) != 0) {
+		free(text);
+		return fail(err, errlen, -ENOMEM, "out of memory");
 	}
-	return 0;
+	rc = h->store(h->store_arg, h->path, text, len, err, errlen);
+	free(text);
+	return rc;
 }
 
 /* One key=value word of a state file line into r. */
@@ -447,6 +469,7 @@ int bs_hosts_open(const char *path, const struct bs_policy *pol, const struct bs
 	snprintf(h->path, sizeof(h->path), "%s", path);
 	h->pol = pol;
 	h->log = log;
+	h->store = bs_hosts_write_file;
 	rc = load(h, err, errlen);
 	if (!rc && publish(h) < 0)
 		rc = fail(err, errlen, -ENOMEM, "out of memory");
@@ -473,6 +496,12 @@ void bs_hosts_set_publish(struct bs_hosts *h, bs_hosts_publish_fn fn, void *arg)
 	h->publish_arg = arg;
 	if (fn)
 		fn(arg, h->snap);
+}
+
+void bs_hosts_set_store(struct bs_hosts *h, bs_hosts_store_fn fn, void *arg)
+{
+	h->store = fn ? fn : bs_hosts_write_file;
+	h->store_arg = arg;
 }
 
 const struct bs_hostsnap *bs_hosts_snapshot(const struct bs_hosts *h)

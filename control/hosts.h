@@ -64,6 +64,19 @@ int bs_hosts_open(const char *path, const struct bs_policy *pol, const struct bs
 		  struct bs_hosts **out, char *err, size_t errlen);
 void bs_hosts_close(struct bs_hosts *h);
 
+/*
+ * Where a change's state file text goes before the change is published:
+ * 0, or -errno with err saying why (then the change does not happen).
+ * bs_hosts_write_file (the default) writes path itself: temp file, fsync,
+ * rename, fsync of the directory. The dataplane, which may not write
+ * files, hands the text to control instead (control/hoststore.h).
+ */
+typedef int (*bs_hosts_store_fn)(void *arg, const char *path, const char *text, size_t len,
+				 char *err, size_t errlen);
+int bs_hosts_write_file(void *arg, const char *path, const char *text, size_t len, char *err,
+			size_t errlen);
+void bs_hosts_set_store(struct bs_hosts *h, bs_hosts_store_fn fn, void *arg);
+
 /* Called with every new snapshot (and once now with the current one). */
 void bs_hosts_set_publish(struct bs_hosts *h, bs_hosts_publish_fn fn, void *arg);
 const struct bs_hostsnap *bs_hosts_snapshot(const struct bs_hosts *h);

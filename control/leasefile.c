@@ -7,6 +7,8 @@
  */
 #include "leasefile.h"
 
+#include "util/fdio.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -194,22 +196,6 @@ static int parse_line(const char *s, size_t len, struct lease *l)
 	return 0;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, buf, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 static int wbuf_reserve(struct leasefile *lf, size_t need)
 {
 	char *nb;
@@ -387,7 +373,7 @@ int leasefile_compact(struct leasefile *lf, struct lease_table *t, time_t now)
 		err = -errno;
 		goto out;
 	}
-	err = write_all(fd, lf->wbuf, cc.len);
+	err = bs_write_all(fd, lf->wbuf, cc.len);
 	if (!err && fsync(fd) < 0)
 		err = -errno;
 	if (close(fd) < 0 && !err)
@@ -429,7 +415,7 @@ static int commit(struct leasefile *lf, struct lease_table *t, size_t len, size_
 
 	if (len) {
 		off = lseek(lf->fd, 0, SEEK_END);
-		err = write_all(lf->fd, lf->wbuf, len);
+		err = bs_write_all(lf->fd, lf->wbuf, len);
 		if (!err && fdatasync(lf->fd) < 0)
 			err = -errno;
 		if (err) {

@@ -9,12 +9,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -25,6 +28,7 @@
 #include "control/config.h"
 #include "control/ctl.h"
 #include "control/hosts.h"
+#include "control/hoststore.h"
 #include "control/journal.h"
 #include "control/supervise.h"
 #include "control/leasefile.h"
@@ -41,6 +45,7 @@
 #include "proto/ipxe_script.h"
 #include "util/bytes.h"
 #include "util/events.h"
+#include "util/sandbox.h"
 
 #define BS_TFTP_WORKERS_MAX 16 /* = the worker cap (dataplane/worker.c) */
 
@@ -97,6 +102,9 @@ struct app {
 	int cwd_fd;	   /* where relative paths start (the daemon is in /) */
 	struct dhcp_server *dhcp;
 	struct bs_hosts *hosts; /* the host registry (control/hosts.h) */
+	char host_path[PATH_MAX];  /* its state file, written by control */
+	struct bs_hoststore hstore; /* the dataplane's changes to it, to control */
+	int devnull_fd;		    /* opened before the privilege drop */
 	atomic_size_t hosts_once; /* hosts waiting on install .. once: any thread reads it */
 	/* Files delivered by the TFTP servers of workers 1..N-1 (their own
 	   threads), handed to the main thread, which owns the registry and the
@@ -378,13 +386,16 @@ static int sync_leases(void *arg, time_t now)
 	return bs_leasesync(&a->lsync);
 }
 
-/* Control: the journal takes what the dataplane pushed. */
+/* Control: the journal takes what the dataplane pushed; the host state
+   file is written for it. */
 static void journal_pump(void *arg)
 {
 	struct app *a = arg;
 
 	if (a->lf)
 		bs_journal_pump(&a->journal, time(NULL));
+	if (a->hstore.fd[0] >= 0)
+		bs_hoststore_serve(&a->hstore);
 }
 
 /* ---- setup ---- */
@@ -564,31 +575,45 @@ static int hosts_done(void *arg, uint32_t ip, const uint8_t *mac)
 	return bs_hosts_done(a->hosts, mac);
 }
 
-/* host-state=, else "hosts" next to the lease file. */
-static int open_hosts(struct app *a)
+/* Control, before forking: host-state=, else "hosts" next to the lease
+   file; its directory; the channel the dataplane's changes come in. */
+static int open_hoststore(struct app *a)
 {
-	char path[PATH_MAX], err[600];
 	const char *ls = strrchr(a->cfg->lease_file, '/');
 	int rc;
 
 	if (a->cfg->host_state[0])
-		snprintf(path, sizeof(path), "%s", a->cfg->host_state);
+		snprintf(a->host_path, sizeof(a->host_path), "%s", a->cfg->host_state);
 	else
-		snprintf(path, sizeof(path), "%.*shosts",
+		snprintf(a->host_path, sizeof(a->host_path), "%.*shosts",
 			 ls ? (int)(ls - a->cfg->lease_file + 1) : 0, a->cfg->lease_file);
-	rc = make_parent_dirs(path);
+	rc = make_parent_dirs(a->host_path);
 	if (rc < 0) {
-		bs_logf(&a->log, LOG_ERR, "host-state %s: cannot create its directory: %s", path,
-			strerror(-rc));
+		bs_logf(&a->log, LOG_ERR, "host-state %s: cannot create its directory: %s",
+			a->host_path, strerror(-rc));
 		return rc;
 	}
-	rc = bs_hosts_open(path, a->cfg->policy, &a->log, &a->hosts, err, sizeof(err));
+	rc = bs_hoststore_init(&a->hstore, a->host_path, &a->log);
+	if (rc < 0)
+		bs_logf(&a->log, LOG_ERR, "host-state: socketpair: %s", strerror(-rc));
+	return rc;
+}
+
+/* Dataplane: the registry reads the file; its changes go to control. */
+static int open_hosts(struct app *a)
+{
+	char err[600];
+	int rc;
+
+	rc = bs_hosts_open(a->host_path, a->cfg->policy, &a->log, &a->hosts, err, sizeof(err));
 	if (rc < 0) {
 		bs_logf(&a->log, LOG_ERR, "host-state: %s", err);
 		return rc;
 	}
+	bs_hosts_set_store(a->hosts, bs_hoststore_request, &a->hstore);
 	bs_hosts_set_publish(a->hosts, hosts_publish, a);
-	bs_logf(&a->log, LOG_INFO, "%zu hosts (%s)", bs_hosts_snapshot(a->hosts)->n, path);
+	bs_logf(&a->log, LOG_INFO, "%zu hosts (%s)", bs_hosts_snapshot(a->hosts)->n,
+		a->host_path);
 	return 0;
 }
 
@@ -1097,6 +1122,9 @@ static void close_all(struct app *a)
 		bs_cache_free(a->cache);
 	for (unsigned k = 0; k < a->nevents; k++)
 		free(a->events[k]); /* after everything that emits into them */
+	bs_hoststore_fini(&a->hstore);
+	if (a->devnull_fd > 0)
+		close(a->devnull_fd);
 	if (a->pid_written)
 		unlink(a->cfg->pid_file);
 	if (a->cwd_fd > 0)
@@ -1178,7 +1206,8 @@ static int daemonize(void)
 /* Stdio to /dev/null; the log goes on to syslog or the log file. */
 static void detach_stdio(struct app *a)
 {
-	int devnull = open("/dev/null", O_RDWR);
+	/* The dataplane opened it before dropping its right to open it. */
+	int devnull = a->devnull_fd > 0 ? dup(a->devnull_fd) : open("/dev/null", O_RDWR);
 
 	if (devnull >= 0) {
 		dup2(devnull, STDIN_FILENO);
@@ -1226,6 +1255,139 @@ static int setup_logging(struct app *a)
 	return 0;
 }
 
+/* ---- the dataplane's privilege drop (util/sandbox.h) ---- */
+
+/*
+ * Tests only (tests/integration/privdrop.sh): BS_TEST_SANDBOX=landlock-only
+ * or seccomp-only applies one of the two; BS_TEST_WRITE_PROBE=DIR makes
+ * the dataplane, right after the drop, try what it must no longer be able
+ * to do and log each outcome: create DIR/probe-new and tftp-root's
+ * probe-new, write DIR/existing, rename and unlink it, mkdir DIR/probe-dir.
+ */
+static void probe_result(struct app *a, const char *what, const char *path, int rc)
+{
+	bs_logf(&a->log, LOG_NOTICE, "write probe: %s %s: %s", what, path,
+		rc < 0 ? strerrorname_np(errno) : "ALLOWED");
+}
+
+static void write_probe(struct app *a, const char *dir)
+{
+	char p[3][PATH_MAX];
+	int fd;
+
+	snprintf(p[0], sizeof(p[0]), "%s/probe-new", dir);
+	snprintf(p[1], sizeof(p[1]), "%s/existing", dir);
+	snprintf(p[2], sizeof(p[2]), "%s/probe-new", a->cfg->tftp_root);
+	fd = open(p[0], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	probe_result(a, "create", p[0], fd);
+	fd >= 0 ? close(fd) : 0;
+	fd = open(p[2], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	probe_result(a, "create", p[2], fd);
+	fd >= 0 ? close(fd) : 0;
+	fd = open(p[1], O_WRONLY | O_APPEND | O_CLOEXEC);
+	probe_result(a, "write", p[1], fd);
+	fd >= 0 ? close(fd) : 0;
+	probe_result(a, "rename", p[1], rename(p[1], p[0]));
+	probe_result(a, "unlink", p[1], unlink(p[1]));
+	snprintf(p[0], sizeof(p[0]), "%s/probe-dir", dir);
+	probe_result(a, "mkdir", p[0], mkdir(p[0], 0755));
+}
+
+/* The directory a file is in ("." for a bare name). */
+static void dir_of(const char *path, char *out, size_t len)
+{
+	const char *sl = strrchr(path, '/');
+
+	if (!sl)
+		snprintf(out, len, ".");
+	else
+		snprintf(out, len, "%.*s", sl == path ? 1 : (int)(sl - path), path);
+}
+
+/* user= and group= as ids (dnsmasq: user= alone takes its primary group);
+   looked up now, while /etc/passwd and /etc/group can still be read. */
+static int run_ids(struct app *a, struct bs_sandbox *sb)
+{
+	const char *u = a->cfg->run_user, *g = a->cfg->run_group;
+
+	if (!u[0] && !g[0])
+		return 0;
+	sb->set_ids = true;
+	sb->uid = getuid();
+	sb->gid = getgid();
+	if (u[0]) {
+		const struct passwd *pw = getpwnam(u);
+
+		if (!pw) {
+			bs_logf(&a->log, LOG_ERR, "user=%s: no such user", u);
+			return -ENOENT;
+		}
+		sb->uid = pw->pw_uid;
+		sb->gid = pw->pw_gid;
+	}
+	if (g[0]) {
+		const struct group *gr = getgrnam(g);
+
+		if (!gr) {
+			bs_logf(&a->log, LOG_ERR, "group=%s: no such group", g);
+			return -ENOENT;
+		}
+		sb->gid = gr->gr_gid;
+	}
+	return 0;
+}
+
+/*
+ * After setup, before serving: what the dataplane keeps is read access
+ * beneath tftp-root, http-root and the directories of the config files
+ * read at start (a reload reads them again), its open fds, and CAP_BPF with AF_XDP (the
+ * classifier's maps are read and updated at run time, and
+ * kernel.unprivileged_bpf_disabled refuses bpf() without it). Everything
+ * it writes to the file system goes through control.
+ */
+static int drop_privileges(struct app *a)
+{
+	struct bs_sandbox sb = {0};
+	char confdir[1 + BS_MAX_CONF_FILES][PATH_MAX], summary[300];
+	const char *probe = getenv("BS_TEST_WRITE_PROBE");
+	const char *test = getenv("BS_TEST_SANDBOX");
+	int err;
+
+	a->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	tzset(); /* the log's timestamps: /etc/localtime is read now */
+	/* a reload reads the config file and its conf-file= includes again */
+	if (a->conf_path[0]) {
+		dir_of(a->conf_path, confdir[0], sizeof(confdir[0]));
+		bs_sandbox_allow(&sb, confdir[0], BS_SB_READ);
+	}
+	for (unsigned i = 0; i < a->cfg->nconf_files; i++) {
+		dir_of(a->cfg->conf_files[i], confdir[1 + i], sizeof(confdir[0]));
+		bs_sandbox_allow(&sb, confdir[1 + i], BS_SB_READ);
+	}
+	if (a->cfg->tftp_enabled)
+		bs_sandbox_allow(&sb, a->cfg->tftp_root, BS_SB_READ);
+	if (a->cfg->http_port)
+		bs_sandbox_allow(&sb, a->cfg->http_root[0] ? a->cfg->http_root : a->cfg->tftp_root,
+				 BS_SB_READ);
+	if (strcmp(a->io->ops->name, "afxdp") == 0)
+		sb.keep_caps |= 1ull << CAP_BPF;
+	err = run_ids(a, &sb);
+	if (err < 0)
+		return err;
+	/* tests: each mechanism alone (privdrop.sh) */
+	sb.no_landlock = test && strcmp(test, "seccomp-only") == 0;
+	sb.no_seccomp = test && strcmp(test, "landlock-only") == 0;
+	err = bs_sandbox_apply(&sb, summary, sizeof(summary));
+	if (err < 0) {
+		bs_logf(&a->log, LOG_ERR, "dataplane: cannot drop privileges: %s", summary);
+		return err;
+	}
+	bs_logf(&a->log, LOG_INFO, "dataplane: privileges dropped: %s", summary);
+	if (probe)
+		write_probe(a, probe);
+	return 0;
+}
+
 /*
  * The dataplane process (forked by control, bs_sup_config.dataplane):
  * everything that touches packets. It does not write the lease file:
@@ -1243,7 +1405,9 @@ static int dataplane_main(void *arg, int ready_fd)
 	a->lf = NULL;
 	if (a->cwd_fd >= 0 && fchdir(a->cwd_fd) < 0)
 		bs_logf(&a->log, LOG_WARNING, "dataplane: fchdir: %s", strerror(errno));
-	if (open_all(a) < 0 || open_ctl(a) < 0 || open_worker(a) < 0) {
+	close(a->hstore.fd[0]); /* control's end */
+	a->hstore.fd[0] = -1;
+	if (open_all(a) < 0 || open_ctl(a) < 0 || open_worker(a) < 0 || drop_privileges(a) < 0) {
 		close_all(a);
 		return EXIT_RUNTIME;
 	}
@@ -1276,7 +1440,7 @@ static int run_control(struct app *a)
 	struct bs_sup_config sc = {
 	    .dataplane = dataplane_main,
 	    .pump = journal_pump,
-	    .pump_fd = a->lf ? a->ring.to_ctl : -1,
+	    .pump_fd = {a->lf ? a->ring.to_ctl : -1, a->hstore.fd[0]},
 	    .arg = a,
 	    .log = &a->log,
 	};
@@ -1310,6 +1474,9 @@ static int run_control(struct app *a)
 		(int)a->sup.pid);
 	r = bs_sup_run(&a->sup);
 	bs_logf(&a->log, LOG_INFO, "exiting");
+	/* The dataplane bound it but may not remove files any more. */
+	bs_ctl_remove_stale(a->cfg->control_socket[0] ? a->cfg->control_socket
+						      : BS_CONTROL_SOCKET_DEFAULT);
 	close_all(a);
 	return r < 0 ? EXIT_RUNTIME : 0;
 }
@@ -1366,8 +1533,9 @@ int main(int argc, char **argv)
 	if (a->cfg->conf_file[0] && !realpath(a->cfg->conf_file, a->conf_path))
 		snprintf(a->conf_path, sizeof(a->conf_path), "%s", a->cfg->conf_file);
 
+	a->hstore.fd[0] = a->hstore.fd[1] = -1;
 	if (setup_logging(a) < 0 ||
-	    (a->cfg->policy->nranges > 0 && open_journal(a) < 0)) {
+	    (a->cfg->policy->nranges > 0 && open_journal(a) < 0) || open_hoststore(a) < 0) {
 		close_all(a);
 		return EXIT_RUNTIME;
 	}

@@ -130,8 +130,9 @@ static bool reap(struct bs_sup *s, bool stopping)
 
 int bs_sup_run(struct bs_sup *s)
 {
-	struct pollfd p[2] = {{.fd = s->sigfd, .events = POLLIN},
-			      {.fd = s->cfg.pump_fd, .events = POLLIN}};
+	struct pollfd p[3] = {{.fd = s->sigfd, .events = POLLIN},
+			      {.fd = s->cfg.pump_fd[0], .events = POLLIN},
+			      {.fd = s->cfg.pump_fd[1], .events = POLLIN}};
 	unsigned long long restart_at = 0, next_tick = mono_ms() + 1000;
 	bool stopping = false;
 
@@ -142,11 +143,12 @@ int bs_sup_run(struct bs_sup *s)
 
 		if (restart_at && restart_at < wake)
 			wake = restart_at;
-		n = poll(p, s->cfg.pump_fd >= 0 ? 2 : 1, wake > now ? (int)(wake - now) : 0);
+		/* poll ignores negative fds */
+		n = poll(p, 3, wake > now ? (int)(wake - now) : 0);
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		/* The journal first: a dataplane waits on it. */
-		if (n > 0 && p[1].revents)
+		if (n > 0 && (p[1].revents || p[2].revents))
 			s->cfg.pump(s->cfg.arg);
 		while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 			switch (si.ssi_signo) {

@@ -21,9 +21,10 @@ struct bs_sup_config {
 	 * is the child's exit status.
 	 */
 	int (*dataplane)(void *arg, int ready_fd);
-	/* The journal: pump_fd readable, or once a second (retries). */
+	/* The journal and the host state file: a pump_fd readable, before
+	   each fork, or once a second (retries). */
 	void (*pump)(void *arg);
-	int pump_fd; /* -1: none */
+	int pump_fd[2]; /* -1: none */
 	void *arg;
 	const struct bs_log *log;
 };
