@@ -51,6 +51,7 @@
 
 #include "iftable.h"
 #include "io.h"
+#include "l2.h"
 #include "neigh.h"
 #include "pkt/pkt.h"
 #include "xdp_loader.h"
@@ -129,7 +130,7 @@ struct afx_worker {
 	uint64_t pend_addr;
 	uint8_t *pend_buf; /* ... or this buffer of the socket backend / kbuf */
 	size_t pend_max;
-	uint8_t *kbuf; /* workers >= 1, no frame: one datagram for the kernel */
+	struct bs_l2_kernel k; /* workers >= 1, no frame: .kbuf, one datagram */
 
 	struct bs_neigh *neigh; /* .via: the socket it was heard on */
 	uint16_t ip_id;
@@ -332,8 +333,7 @@ static void refresh(struct afx_worker *w, uint64_t now_ms)
 static void maybe_learn(struct afx_worker *w, struct xsk *x, const struct bs_iface *e, uint32_t ip,
 			const uint8_t *mac)
 {
-	if (bs_neigh_maybe_learn(w->neigh, x, e, ip, mac, w->now_ms))
-		w->st[AS_NEIGH_LEARNED]++;
+	bs_l2_learn(w->neigh, x, e, ip, mac, w->now_ms, &w->st[AS_NEIGH_LEARNED]);
 }
 
 /* ---- rx ---- */
@@ -368,7 +368,6 @@ static unsigned afx_rx_burst(struct bs_io *io, uint32_t queue, struct bs_rx_pkt 
 		const struct xdp_desc *d = xsk_rx_desc(x, i);
 		struct bs_pkt_udp u;
 		enum bs_pkt_verdict v;
-		struct bs_rx_pkt *p;
 
 		xsk_rx_hold(x, d->addr);
 		x->st[XQ_RX_PKTS]++;
@@ -392,19 +391,7 @@ static unsigned afx_rx_burst(struct bs_io *io, uint32_t queue, struct bs_rx_pkt 
 			continue;
 		}
 		maybe_learn(w, x, e, u.src_ip, u.src_mac);
-		p = &pkts[n++];
-		memset(&p->meta, 0, sizeof(p->meta));
-		p->meta.ifindex = e->ifindex;
-		p->meta.src_ip = u.src_ip;
-		p->meta.dst_ip = u.dst_ip;
-		p->meta.src_port = u.src_port;
-		p->meta.dst_port = u.dst_port;
-		memcpy(p->meta.src_mac, u.src_mac, 6);
-		p->meta.if_addr = e->addr;
-		p->meta.if_mask = e->mask;
-		p->meta.ifname = e->name;
-		p->data = u.payload;
-		p->len = u.payload_len;
+		bs_l2_rx_pkt(&pkts[n++], e, &u);
 	}
 	xsk_rx_consume(x, avail);
 	return n;
@@ -460,7 +447,7 @@ static uint8_t *afx_tx_alloc(struct bs_tx *tx, size_t max)
 	/* No burst context (timers) or no frame: stage it in the socket
 	   backend (worker 0) or kbuf; commit() moves it into a UMEM frame if
 	   AF_XDP can send it. */
-	b = w->id ? (max <= XSK_FRAME ? w->kbuf : NULL) : bs_tx_alloc(w->a->sock->tx, max);
+	b = bs_l2_stage(&w->k, max);
 	if (!b) {
 		w->st[AS_TX_NO_BUFFER]++;
 		return NULL;
@@ -473,7 +460,7 @@ static uint8_t *afx_tx_alloc(struct bs_tx *tx, size_t max)
 struct route {
 	struct xsk *x; /* NULL: through the kernel */
 	const struct bs_iface *e;
-	uint8_t dst_mac[6];
+	struct bs_l2_dst d;
 };
 
 /* The worker's socket for ifindex: hint if it is one, else the first live one. */
@@ -490,80 +477,44 @@ static struct xsk *xsk_of(const struct afx_worker *w, uint32_t ifindex, struct x
 /* Where a datagram goes; false: the socket backend takes it. */
 static bool route(struct afx_worker *w, const struct bs_tx_addr *to, size_t len, struct route *r)
 {
-	const struct bs_neigh *n = NULL;
-	uint32_t ifindex = to->ifindex;
 	struct xsk *hint = w->cur;
 
-	/* Bad addresses are the socket backend's to count. */
-	if (to->l2 > BS_TX_L2_UNICAST || to->dst_ip == 0 || to->dst_port == 0 ||
-	    len > XSK_PAYLOAD_MAX)
+	if (!bs_l2_dst(&r->d, to, len, XSK_PAYLOAD_MAX, w->neigh, w->now_ms,
+		       &w->st[AS_TX_NEIGH_MISS], &w->st[AS_NEIGH_HITS]))
 		return false;
-	if (to->l2 == BS_TX_ROUTED) {
-		n = bs_neigh_find(w->neigh, to->dst_ip, w->now_ms);
-		if (!n || (ifindex && ifindex != n->ifindex)) {
-			w->st[AS_TX_NEIGH_MISS]++;
-			return false;
-		}
-		w->st[AS_NEIGH_HITS]++;
-		ifindex = n->ifindex;
-		memcpy(r->dst_mac, n->mac, 6);
-		if (!hint || hint->ifindex != ifindex)
-			hint = n->via;
-	} else if (to->l2 == BS_TX_L2_UNICAST) {
-		memcpy(r->dst_mac, to->dst_mac, 6);
-	} else {
-		memset(r->dst_mac, 0xff, 6);
-	}
-	r->e = bs_iftable_by_index(w->ift, ifindex);
+	if (r->d.via && (!hint || hint->ifindex != r->d.ifindex))
+		hint = r->d.via;
+	r->e = bs_iftable_by_index(w->ift, r->d.ifindex);
 	if (!r->e || !r->e->ether)
 		return false;
-	r->x = xsk_of(w, ifindex, hint);
+	r->x = xsk_of(w, r->d.ifindex, hint);
 	return r->x != NULL;
 }
 
-/*
- * Hand a committed datagram to the kernel. Worker 0: the socket backend's
- * staging, flushed with the burst (copied there unless staged there).
- * Workers >= 1: sent now through the backend's socket for the source port
- * (only TFTP runs there: routed replies, the slow path of a neighbour
- * not heard from).
- */
+/* Through the kernel (l2.h), counted. */
 static void commit_kernel(struct afx_worker *w, uint8_t *buf, size_t len,
 			  const struct bs_tx_addr *to)
 {
-	struct bs_io *sock = w->a->sock;
-	uint8_t *b = buf;
+	static const uint8_t stat[] = {
+	    [BS_L2_KERNEL_OK] = AS_TX_KERNEL,
+	    [BS_L2_KERNEL_ERROR] = AS_TX_KERNEL_ERRORS,
+	    [BS_L2_KERNEL_NO_BUFFER] = AS_TX_NO_BUFFER,
+	};
 
-	if (w->id) {
-		w->st[bs_io_sock_send_routed(sock, buf, len, to) == 0 ? AS_TX_KERNEL
-								      : AS_TX_KERNEL_ERRORS]++;
-		return;
-	}
-	if (!w->pend_buf) {
-		b = bs_tx_alloc(sock->tx, len);
-		if (!b) {
-			w->st[AS_TX_NO_BUFFER]++;
-			return;
-		}
-		memcpy(b, buf, len);
-	}
-	bs_tx_commit(sock->tx, b, len, to);
-	w->st[AS_TX_KERNEL]++;
+	w->st[stat[bs_l2_to_kernel(&w->k, buf, len, w->pend_buf != NULL, to)]]++;
 }
 
 static void afx_tx_commit(struct bs_tx *tx, uint8_t *buf, size_t len, const struct bs_tx_addr *to)
 {
 	struct afx_worker *w = tx_to_w(tx);
-	struct bs_pkt_hdr h = {0};
 	struct route r;
 	struct xsk *x;
 	uint64_t addr;
-	uint8_t *frame;
 	size_t flen;
 
-	if ((!w->pend_x && !w->pend_buf) || len > w->pend_max ||
-	    (w->pend_x && buf != w->pend_x->umem + w->pend_addr + BS_PKT_UDP_HEADROOM) ||
-	    (w->pend_buf && buf != w->pend_buf)) {
+	if (!bs_l2_pending_ok(w->pend_x ? w->pend_x->umem + w->pend_addr + BS_PKT_UDP_HEADROOM
+					: NULL,
+			      w->pend_buf, w->pend_max, buf, len)) {
 		w->st[AS_TX_BAD_COMMIT]++;
 		return;
 	}
@@ -586,15 +537,7 @@ static void afx_tx_commit(struct bs_tx *tx, uint8_t *buf, size_t len, const stru
 		drop_pending(w); /* a staged socket-backend buffer is reclaimed by it */
 	}
 	w->pend_buf = NULL;
-	frame = x->umem + addr;
-	memcpy(h.src_mac, r.e->mac, 6);
-	memcpy(h.dst_mac, r.dst_mac, 6);
-	h.src_ip = to->src_ip ? to->src_ip : r.e->addr;
-	h.dst_ip = to->dst_ip;
-	h.src_port = to->src_port;
-	h.dst_port = to->dst_port;
-	h.ip_id = w->ip_id++;
-	flen = bs_pkt_build_udp(frame, &h, len);
+	flen = bs_l2_build(x->umem + addr, r.e->mac, &r.d, r.e, to, w->ip_id++, len);
 	xsk_queue(x, addr, (uint32_t)flen);
 }
 
@@ -661,7 +604,7 @@ static size_t afx_queues(struct bs_io *io, struct bs_io_queue *out, size_t max)
 {
 	struct afx_worker *w = to_w(io);
 	struct bs_io *sock = w->a->sock;
-	size_t n = 0, ns;
+	size_t n = 0;
 
 	if (!out)
 		return w->nxsks + (w->id == 0 ? w->a->nsockq : 0);
@@ -670,12 +613,8 @@ static size_t afx_queues(struct bs_io *io, struct bs_io_queue *out, size_t max)
 		out[n].queue = (uint32_t)n;
 	}
 	/* Worker 0: the socket backend's queues, renumbered after ours. */
-	if (w->id == 0 && n < max) {
-		ns = sock->ops->queues(sock, out + n, max - n);
-		for (size_t i = 0; i < ns; i++)
-			out[n + i].queue += (uint32_t)w->nxsks;
-		n += ns;
-	}
+	if (w->id == 0 && n < max)
+		n += bs_l2_sock_queues(sock, out + n, max - n, (uint32_t)w->nxsks);
 	return n;
 }
 
@@ -723,13 +662,7 @@ static void afx_stats_foreach(const struct bs_io *io, bs_stat_fn fn, void *arg)
 	char prefix[64];
 	struct prefixed p = {.fn = fn, .arg = arg, .prefix = prefix};
 
-	for (int i = 0; i < AS_COUNT; i++) {
-		uint64_t v = w->st[i];
-
-		for (unsigned k = 1; w->id == 0 && k < a->nw; k++)
-			v += __atomic_load_n(&a->w[k].st[i], __ATOMIC_RELAXED);
-		fn(arg, as_names[i], v);
-	}
+	bs_l2_stats_sum(w->st, sizeof(*w), w->id == 0 ? a->nw : 1, as_names, AS_COUNT, fn, arg);
 	if (w->id != 0)
 		return;
 	for (size_t i = 0; i < a->nifs; i++) {
@@ -770,7 +703,7 @@ static void afx_free(struct afxdp_io *a)
 			bs_iftable_free(w->ift);
 		free(w->xsks);
 		free(w->neigh);
-		free(w->kbuf);
+		free(w->k.kbuf);
 	}
 	bs_iftable_free(a->ift);
 	free(a->ifs);
@@ -803,8 +736,11 @@ static int worker_init(struct afxdp_io *a, unsigned k, size_t nx)
 	w->ift = k ? bs_iftable_new(&a->cfg) : a->ift;
 	w->xsks = calloc(nx, sizeof(*w->xsks));
 	w->neigh = bs_neigh_new();
-	w->kbuf = k ? malloc(XSK_FRAME) : NULL;
-	if (!w->ift || !w->xsks || !w->neigh || (k && !w->kbuf))
+	w->k.sock = a->sock;
+	w->k.worker = k;
+	w->k.kbuf = k ? malloc(XSK_FRAME) : NULL;
+	w->k.kbuf_len = XSK_FRAME;
+	if (!w->ift || !w->xsks || !w->neigh || (k && !w->k.kbuf))
 		return -ENOMEM;
 	for (size_t i = 0; i < a->nifs; i++)
 		for (uint32_t q = k; q < a->ifs[i].nq; q += a->nw)

@@ -162,22 +162,6 @@ static void forward(struct dp_worker *w, uint16_t to, struct rte_mbuf **m, unsig
 	}
 }
 
-static void to_rx_pkt(struct bs_rx_pkt *r, const struct bs_iface *e, const struct bs_pkt_udp *u)
-{
-	memset(&r->meta, 0, sizeof(r->meta));
-	r->meta.ifindex = e->ifindex;
-	r->meta.src_ip = u->src_ip;
-	r->meta.dst_ip = u->dst_ip;
-	r->meta.src_port = u->src_port;
-	r->meta.dst_port = u->dst_port;
-	memcpy(r->meta.src_mac, u->src_mac, 6);
-	r->meta.if_addr = e->addr;
-	r->meta.if_mask = e->mask;
-	r->meta.ifname = e->name;
-	r->data = u->payload;
-	r->len = u->payload_len;
-}
-
 static unsigned port_rx(struct dp_worker *w, unsigned pi, struct bs_rx_pkt *pkts, unsigned max)
 {
 	struct dport *p = &w->d->ports[pi];
@@ -215,10 +199,10 @@ static unsigned port_rx(struct dp_worker *w, unsigned pi, struct bs_rx_pkt *pkts
 				rte_pktmbuf_free(m[i]);
 			continue;
 		}
-		if (bs_neigh_maybe_learn(w->neigh, p, e, u.src_ip, u.src_mac, w->now_ms))
-			w->st[DS_NEIGH_LEARNED]++;
+		bs_l2_learn(w->neigh, p, e, u.src_ip, u.src_mac, w->now_ms,
+			    &w->st[DS_NEIGH_LEARNED]);
 		q->held[q->nheld++] = m[i];
-		to_rx_pkt(&pkts[n++], e, &u);
+		bs_l2_rx_pkt(&pkts[n++], e, &u);
 	}
 	if (p->exc >= 0)
 		forward(w, (uint16_t)p->exc, exc, nexc, DS_RX_TO_KERNEL);
@@ -313,15 +297,6 @@ static void drop_pending(struct dp_worker *w)
 	w->pend_buf = NULL;
 }
 
-/* Staging for the kernel's way: worker 0 the socket backend's (flushed
-   with the burst), the others one datagram of their own. */
-static uint8_t *stage(struct dp_worker *w, size_t max)
-{
-	if (w->id)
-		return max <= DP_MBUF_DATA ? w->kbuf : NULL;
-	return bs_tx_alloc(w->d->sock->tx, max);
-}
-
 static uint8_t *dp_tx_alloc(struct bs_tx *tx, size_t max)
 {
 	struct dp_worker *w = tx_to_w(tx);
@@ -333,14 +308,14 @@ static uint8_t *dp_tx_alloc(struct bs_tx *tx, size_t max)
 	/* Too big for an mbuf, or none left: the kernel's way. */
 	if (max <= DP_PAYLOAD_MAX)
 		w->st[DS_TX_NO_MBUF]++;
-	w->pend_buf = stage(w, max);
+	w->pend_buf = bs_l2_stage(&w->k, max);
 	return w->pend_buf;
 }
 
 struct route {
 	int pi; /* port index */
 	const struct bs_iface *e;
-	uint8_t dst_mac[6];
+	struct bs_l2_dst d;
 };
 
 static int port_of(const struct dp_worker *w, uint32_t ifindex, int hint)
@@ -356,74 +331,41 @@ static int port_of(const struct dp_worker *w, uint32_t ifindex, int hint)
 /* Where a datagram goes; false: the kernel takes it. */
 static bool route(struct dp_worker *w, const struct bs_tx_addr *to, size_t len, struct route *r)
 {
-	uint32_t ifindex = to->ifindex;
 	int hint = w->cur;
 
-	if (to->l2 > BS_TX_L2_UNICAST || to->dst_ip == 0 || to->dst_port == 0 ||
-	    len > DP_PAYLOAD_MAX)
+	if (!bs_l2_dst(&r->d, to, len, DP_PAYLOAD_MAX, w->neigh, w->now_ms,
+		       &w->st[DS_TX_NEIGH_MISS], &w->st[DS_NEIGH_HITS]))
 		return false;
-	if (to->l2 == BS_TX_ROUTED) {
-		const struct bs_neigh *n = bs_neigh_find(w->neigh, to->dst_ip, w->now_ms);
-
-		if (!n || (ifindex && ifindex != n->ifindex)) {
-			w->st[DS_TX_NEIGH_MISS]++;
-			return false;
-		}
-		w->st[DS_NEIGH_HITS]++;
-		ifindex = n->ifindex;
-		memcpy(r->dst_mac, n->mac, 6);
-		hint = (int)((const struct dport *)n->via - w->d->ports);
-	} else if (to->l2 == BS_TX_L2_UNICAST) {
-		memcpy(r->dst_mac, to->dst_mac, 6);
-	} else {
-		memset(r->dst_mac, 0xff, 6);
-	}
-	r->e = bs_iftable_by_index(w->ift, ifindex);
-	r->pi = r->e ? port_of(w, ifindex, hint) : -1;
+	if (r->d.via)
+		hint = (int)((const struct dport *)r->d.via - w->d->ports);
+	r->e = bs_iftable_by_index(w->ift, r->d.ifindex);
+	r->pi = r->e ? port_of(w, r->d.ifindex, hint) : -1;
 	return r->pi >= 0 && w->q[r->pi].ntx < DP_TXQ_MAX;
 }
 
-/*
- * Hand a committed datagram to the kernel. Worker 0: the socket backend's
- * staging, flushed with the burst (copied there unless staged there).
- * Workers >= 1: sent now through the socket backend's socket for the
- * source port (only TFTP runs there: routed replies).
- */
+/* Through the kernel (l2.h), counted. */
 static void commit_kernel(struct dp_worker *w, uint8_t *buf, size_t len,
 			  const struct bs_tx_addr *to)
 {
-	struct bs_io *sock = w->d->sock;
-	uint8_t *b = w->pend_buf;
+	static const uint8_t stat[] = {
+	    [BS_L2_KERNEL_OK] = DS_TX_KERNEL,
+	    [BS_L2_KERNEL_ERROR] = DS_TX_KERNEL_ERRORS,
+	    [BS_L2_KERNEL_NO_BUFFER] = DS_TX_NO_MBUF,
+	};
 
-	if (w->id) {
-		w->st[bs_io_sock_send_routed(sock, buf, len, to) == 0 ? DS_TX_KERNEL
-								      : DS_TX_KERNEL_ERRORS]++;
-		return;
-	}
-	if (!b) {
-		b = bs_tx_alloc(sock->tx, len);
-		if (!b) {
-			w->st[DS_TX_NO_MBUF]++;
-			return;
-		}
-		memcpy(b, buf, len);
-	}
-	bs_tx_commit(sock->tx, b, len, to);
-	w->st[DS_TX_KERNEL]++;
+	w->st[stat[bs_l2_to_kernel(&w->k, buf, len, w->pend_buf != NULL, to)]]++;
 }
 
 static void dp_tx_commit(struct bs_tx *tx, uint8_t *buf, size_t len, const struct bs_tx_addr *to)
 {
 	struct dp_worker *w = tx_to_w(tx);
-	struct bs_pkt_hdr h = {0};
 	struct rte_mbuf *m = w->pend;
 	struct route r;
 	struct dq *q;
 	size_t flen;
 
-	if ((!m && !w->pend_buf) || len > w->pend_max ||
-	    (m && buf != rte_pktmbuf_mtod_offset(m, uint8_t *, BS_PKT_UDP_HEADROOM)) ||
-	    (w->pend_buf && buf != w->pend_buf)) {
+	if (!bs_l2_pending_ok(m ? rte_pktmbuf_mtod_offset(m, uint8_t *, BS_PKT_UDP_HEADROOM) : NULL,
+			      w->pend_buf, w->pend_max, buf, len)) {
 		w->st[DS_TX_BAD_COMMIT]++;
 		return;
 	}
@@ -445,14 +387,8 @@ static void dp_tx_commit(struct bs_tx *tx, uint8_t *buf, size_t len, const struc
 	}
 	w->pend = NULL;
 	w->pend_buf = NULL; /* a staged buffer is reclaimed by its owner */
-	memcpy(h.src_mac, w->d->ports[r.pi].mac, 6);
-	memcpy(h.dst_mac, r.dst_mac, 6);
-	h.src_ip = to->src_ip ? to->src_ip : r.e->addr;
-	h.dst_ip = to->dst_ip;
-	h.src_port = to->src_port;
-	h.dst_port = to->dst_port;
-	h.ip_id = w->ip_id++;
-	flen = bs_pkt_build_udp(rte_pktmbuf_mtod(m, uint8_t *), &h, len);
+	flen = bs_l2_build(rte_pktmbuf_mtod(m, uint8_t *), w->d->ports[r.pi].mac, &r.d, r.e, to,
+			   w->ip_id++, len);
 	if (!flen) {
 		rte_pktmbuf_free(m);
 		w->st[DS_TX_BAD_COMMIT]++;
@@ -520,9 +456,9 @@ static void dp_learn(struct bs_io *io, const struct bs_udp_meta *m, uint64_t now
 	int pi = port_of(w, m->ifindex, -1);
 
 	w->now_ms = now_ms;
-	if (e && pi >= 0 &&
-	    bs_neigh_maybe_learn(w->neigh, &w->d->ports[pi], e, m->src_ip, m->src_mac, now_ms))
-		w->st[DS_NEIGH_LEARNED]++;
+	if (e && pi >= 0)
+		bs_l2_learn(w->neigh, &w->d->ports[pi], e, m->src_ip, m->src_mac, now_ms,
+			    &w->st[DS_NEIGH_LEARNED]);
 }
 
 /* ---- lifecycle ---- */
@@ -531,7 +467,7 @@ static size_t dp_queues(struct bs_io *io, struct bs_io_queue *out, size_t max)
 {
 	struct dp_worker *w = to_w(io);
 	struct bs_io *sock = w->d->sock;
-	size_t n = 0, npolled = w->d->nports + w->d->ntaps, ns;
+	size_t n = 0, npolled = w->d->nports + w->d->ntaps;
 
 	if (!out)
 		return npolled + (w->id == 0 ? w->d->nsockq : 0);
@@ -542,10 +478,7 @@ static size_t dp_queues(struct bs_io *io, struct bs_io_queue *out, size_t max)
 	}
 	if (w->id != 0)
 		return n;
-	ns = sock->ops->queues(sock, out + n, max - n);
-	for (size_t i = 0; i < ns; i++)
-		out[n + i].queue += (uint32_t)npolled;
-	return n + ns;
+	return n + bs_l2_sock_queues(sock, out + n, max - n, (uint32_t)npolled);
 }
 
 static void dp_maintain(struct bs_io *io, uint64_t now_ms)
@@ -600,13 +533,7 @@ static void dp_stats_foreach(const struct bs_io *io, bs_stat_fn fn, void *arg)
 	const struct dp_worker *w = (const struct dp_worker *)io;
 	const struct dpdk_io *d = w->d;
 
-	for (int i = 0; i < DS_COUNT; i++) {
-		uint64_t v = w->st[i];
-
-		for (unsigned k = 1; w->id == 0 && k < d->nq; k++)
-			v += peek(&d->w[k].st[i]);
-		fn(arg, ds_names[i], v);
-	}
+	bs_l2_stats_sum(w->st, sizeof(*w), w->id == 0 ? d->nq : 1, ds_names, DS_COUNT, fn, arg);
 	if (w->id != 0)
 		return;
 	for (unsigned i = 0; i < d->nports; i++)
@@ -641,7 +568,7 @@ static void dp_free(struct dpdk_io *d)
 		if (k)
 			bs_iftable_free(w->ift);
 		free(w->neigh);
-		free(w->kbuf);
+		free(w->k.kbuf);
 	}
 	free(d->w);
 	dp_eal_stop(d);
@@ -672,8 +599,11 @@ static int worker_init(struct dpdk_io *d, unsigned k, uint32_t mtu)
 	w->tx.commit = dp_tx_commit;
 	w->ift = k ? bs_iftable_new(&d->cfg) : d->ift;
 	w->neigh = bs_neigh_new();
-	w->kbuf = k ? malloc(DP_MBUF_DATA) : NULL;
-	if (!w->ift || !w->neigh || (k && !w->kbuf))
+	w->k.sock = d->sock;
+	w->k.worker = k;
+	w->k.kbuf = k ? malloc(DP_MBUF_DATA) : NULL;
+	w->k.kbuf_len = DP_MBUF_DATA;
+	if (!w->ift || !w->neigh || (k && !w->k.kbuf))
 		return -ENOMEM;
 	for (unsigned i = 0; i < d->nports; i++)
 		if (!(w->q[i].txq = calloc(DP_TXQ_MAX, sizeof(*w->q[i].txq))))

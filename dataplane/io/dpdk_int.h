@@ -15,6 +15,7 @@
 
 #include "iftable.h"
 #include "io.h"
+#include "l2.h"
 #include "neigh.h"
 #include "pkt/pkt.h"
 
@@ -84,7 +85,7 @@ struct dp_worker {
 	struct rte_mbuf *pend;		/* alloc() handed out this ... */
 	uint8_t *pend_buf;		/* ... or this staging buffer */
 	size_t pend_max;
-	uint8_t *kbuf; /* workers >= 1: one datagram for the kernel */
+	struct bs_l2_kernel k; /* workers >= 1: .kbuf, one datagram for the kernel */
 	uint64_t now_ms;
 	uint16_t ip_id;
 	uint64_t st[DS_COUNT];
