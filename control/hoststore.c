@@ -76,32 +76,48 @@ static int read_memfd(int fd, uint64_t len, char **out)
 	return 0;
 }
 
+/* One fixed-size record and room for one fd (SCM_RIGHTS) beside it. Set up
+   in place by hs_msg_init(): it points into itself, so it is never copied. */
+struct hs_msg {
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cm;
+	struct iovec iov;
+	struct msghdr mh;
+};
+
+static void hs_msg_init(struct hs_msg *m, void *rec, size_t len)
+{
+	memset(m, 0, sizeof(*m));
+	m->iov.iov_base = rec;
+	m->iov.iov_len = len;
+	m->mh.msg_iov = &m->iov;
+	m->mh.msg_iovlen = 1;
+	m->mh.msg_control = m->cm.buf;
+	m->mh.msg_controllen = sizeof(m->cm.buf);
+}
+
 /* One request: receive it, write the file, answer. 0: none waiting. */
 static int serve_one(struct bs_hoststore *s)
 {
 	struct hs_req rq;
 	struct hs_ans an = {0};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cm;
-	struct iovec iov = {&rq, sizeof(rq)};
-	struct msghdr mh = {.msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = cm.buf,
-			    .msg_controllen = sizeof(cm.buf)};
+	struct hs_msg m;
 	struct cmsghdr *c;
 	char *text = NULL;
 	int mfd = -1;
-	ssize_t n = recvmsg(s->fd[0], &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	ssize_t n;
 
+	hs_msg_init(&m, &rq, sizeof(rq));
+	n = recvmsg(s->fd[0], &m.mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
-	c = CMSG_FIRSTHDR(&mh);
+	c = CMSG_FIRSTHDR(&m.mh);
 	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
 	    c->cmsg_len == CMSG_LEN(sizeof(int)))
 		memcpy(&mfd, CMSG_DATA(c), sizeof(int));
-	if (n != (ssize_t)sizeof(rq) || mfd < 0 || (mh.msg_flags & MSG_CTRUNC)) {
+	if (n != (ssize_t)sizeof(rq) || mfd < 0 || (m.mh.msg_flags & MSG_CTRUNC)) {
 		an.rc = -EPROTO;
 		snprintf(an.why, sizeof(an.why),
 			 "hosts file: malformed request from the dataplane");
@@ -142,23 +158,16 @@ int bs_hoststore_serve(struct bs_hoststore *s)
 static int send_req(struct bs_hoststore *s, int mfd, uint64_t len)
 {
 	struct hs_req rq = {.pid = (int32_t)getpid(), .seq = ++s->seq, .len = len};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cm;
-	struct iovec iov = {&rq, sizeof(rq)};
-	struct msghdr mh = {.msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = cm.buf,
-			    .msg_controllen = sizeof(cm.buf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	struct hs_msg m;
+	struct cmsghdr *c;
 
-	memset(cm.buf, 0, sizeof(cm.buf));
+	hs_msg_init(&m, &rq, sizeof(rq));
+	c = CMSG_FIRSTHDR(&m.mh);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &mfd, sizeof(int));
-	return sendmsg(s->fd[1], &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(rq) ? 0 : -errno;
+	return sendmsg(s->fd[1], &m.mh, MSG_NOSIGNAL) == (ssize_t)sizeof(rq) ? 0 : -errno;
 }
 
 static int64_t now_ms(void)
