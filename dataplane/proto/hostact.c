@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/bytes.h"
+
 static const char *const kind_names[HOSTACT_KIND_COUNT] = {
     [HOSTACT_DEFAULT] = "default",
     [HOSTACT_LOCAL] = "local",
@@ -230,17 +232,6 @@ size_t bs_kv_escape(const char *src, char *out, size_t cap)
 	return n;
 }
 
-static int hexv(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int bs_kv_unescape(const char *src, size_t n, char *out, size_t cap)
 {
 	size_t o = 0;
@@ -249,8 +240,8 @@ int bs_kv_unescape(const char *src, size_t n, char *out, size_t cap)
 		int ch = (unsigned char)src[i];
 
 		if (ch == '%') {
-			int h = i + 2 < n ? hexv(src[i + 1]) : -1;
-			int l = i + 2 < n ? hexv(src[i + 2]) : -1;
+			int h = i + 2 < n ? bs_hex_digit(src[i + 1]) : -1;
+			int l = i + 2 < n ? bs_hex_digit(src[i + 2]) : -1;
 
 			if (h < 0 || l < 0)
 				return -EINVAL;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hostact.h"
+#include "util/bytes.h"
 
 const struct ipxe_boot *ipxe_select(const struct ipxe_boot *v, size_t n, bs_tagset tags)
 {
@@ -127,17 +128,6 @@ size_t ipxe_render(const struct ipxe_boot *b, const char *host, size_t host_len,
 	return o.full ? 0 : o.len;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int parse_mac(const char *s, size_t n, uint8_t mac[6])
 {
 	size_t i = 0;
@@ -154,8 +144,8 @@ static int parse_mac(const char *s, size_t n, uint8_t mac[6])
 		}
 		if (i + 2 > n)
 			return -1;
-		h = hexval(s[i]);
-		l = hexval(s[i + 1]);
+		h = bs_hex_digit(s[i]);
+		l = bs_hex_digit(s[i + 1]);
 		if (h < 0 || l < 0)
 			return -1;
 		mac[k] = (uint8_t)(h << 4 | l);
