@@ -45,7 +45,7 @@ sys.exit(0 if r["clients"] > 0 and r["done"] == r["clients"] else 1)' "$out/$s.j
 # storm, TFTP: 20 clients x (64 KiB + 1 + 2 MiB)
 out=$BS_TMP/storm
 timeout 300 "$bench/storm-compare" -n 20 -l 64 -k 1 -i 2 -d 60 -s "$tftp_stacks" -o "$out" \
-  >"$BS_TMP/storm.txt" 2>"$BS_TMP/storm.log" || { cat "$BS_TMP/storm.log" >&2; bs_fail "storm-compare exited $?"; }
+  >"$BS_TMP/storm.txt" 2>"$BS_TMP/storm.log" || { rc=$?; cat "$BS_TMP/storm.log" >&2; bs_fail "storm-compare exited $rc"; }
 cat "$BS_TMP/storm.txt" >&2
 every_done "$out" $tftp_stacks
 for s in $tftp_stacks; do
@@ -60,7 +60,7 @@ bs_check "plot written" test -s "$out/storm-compare.png" -o ! -x /usr/bin/gnuplo
 out=$BS_TMP/http
 timeout 300 "$bench/storm-compare" -H -a 0:25,7:25,16:50 -I 50 -n 20 -l 64 -k 1 -i 2 -d 60 \
   -s "$http_stacks" -o "$out" >"$BS_TMP/http.txt" 2>"$BS_TMP/http.log" ||
-  { cat "$BS_TMP/http.log" >&2; bs_fail "storm-compare -H exited $?"; }
+  { rc=$?; cat "$BS_TMP/http.log" >&2; bs_fail "storm-compare -H exited $rc"; }
 cat "$BS_TMP/http.txt" >&2
 every_done "$out" $http_stacks
 
@@ -69,7 +69,7 @@ rate_servers=$backends
 have dnsmasq && rate_servers="$rate_servers dnsmasq-noping"
 out=$BS_TMP/rate
 timeout 300 "$bench/dhcp-rate" -r "200 1000" -t 1 -s "$rate_servers" -o "$out" \
-  >"$BS_TMP/rate.txt" 2>"$BS_TMP/rate.log" || { cat "$BS_TMP/rate.log" >&2; bs_fail "dhcp-rate exited $?"; }
+  >"$BS_TMP/rate.txt" 2>"$BS_TMP/rate.log" || { rc=$?; cat "$BS_TMP/rate.log" >&2; bs_fail "dhcp-rate exited $rc"; }
 cat "$BS_TMP/rate.txt" >&2
 for s in $rate_servers; do
   bs_check "$s: 200 clients at 200/s, none failed" awk -v s="$s" \
