@@ -57,9 +57,9 @@
 #define HTTP_HEAD_CAP	   1024
 #define HTTP_EVENTS	   256
 #define HTTP_ACCEPT_BURST  64
-#define HTTP_BACKLOG	   4096 /* capped by net.core.somaxconn */
-#define HTTP_SEND_CHUNK	   (2u << 20) /* nginx's sendfile_max_chunk */
-#define HTTP_SEND_BUDGET   (4u << 20) /* per connection per wake-up */
+#define HTTP_BACKLOG	   4096	       /* capped by net.core.somaxconn */
+#define HTTP_SEND_CHUNK	   (2u << 20)  /* nginx's sendfile_max_chunk */
+#define HTTP_SEND_BUDGET   (4u << 20)  /* per connection per wake-up */
 #define HTTP_CORK_MIN	   (64u << 10) /* bodies worth TCP_CORK's 2 calls */
 #define HTTP_LINGER_MS	   2000
 #define HTTP_TICK_MS	   250
