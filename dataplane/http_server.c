@@ -55,10 +55,12 @@
 
 #define HTTP_IN_CAP	   (HTTP_HEADER_MAX + 1024) /* > the head limit: 431 fits */
 #define HTTP_HEAD_CAP	   1024
-#define HTTP_EVENTS	   64
+#define HTTP_EVENTS	   256
 #define HTTP_ACCEPT_BURST  64
-#define HTTP_SEND_CHUNK	   (1u << 20)
-#define HTTP_SEND_BUDGET   (4u << 20) /* per connection per wake-up */
+#define HTTP_BACKLOG	   4096	       /* capped by net.core.somaxconn */
+#define HTTP_SEND_CHUNK	   (2u << 20)  /* nginx's sendfile_max_chunk */
+#define HTTP_SEND_BUDGET   (4u << 20)  /* per connection per wake-up */
+#define HTTP_CORK_MIN	   (64u << 10) /* bodies worth TCP_CORK's 2 calls */
 #define HTTP_LINGER_MS	   2000
 #define HTTP_TICK_MS	   250
 #define HTTP_DEF_MAX_CONNS 1024
@@ -108,6 +110,7 @@ struct conn {
 	   sent instead of head[] */
 	char *dyn;
 
+	bool corked; /* TCP_CORK on while a large body is sent */
 	/* the response being written */
 	char head[HTTP_HEAD_CAP]; /* head, plus the body of error answers */
 	size_t head_len, head_off;
@@ -470,6 +473,18 @@ static bool start_linger(struct bs_http *h, struct conn *c, uint64_t now)
 	return true;
 }
 
+/* TCP_CORK while a large body goes out: only full segments leave, also
+   at the end of each sendfile() call (which pushes its last partial
+   segment when TCP_NODELAY is on); uncorking at the end pushes the tail.
+   nginx's tcp_nopush does the same. A failure only costs segment size. */
+static void conn_cork(struct conn *c, bool on)
+{
+	int v = on;
+
+	if (c->corked != on && setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &v, sizeof(v)) == 0)
+		c->corked = on;
+}
+
 /*
  * Write what can be written. Returns true when the connection is still
  * there (closed on error), with c->state telling what comes next.
@@ -481,6 +496,8 @@ static bool conn_write(struct bs_http *h, struct conn *c, uint64_t now)
 
 	const char *hb = c->dyn ? c->dyn : c->head;
 
+	if (c->file && c->end - c->off >= HTTP_CORK_MIN)
+		conn_cork(c, true);
 	while (c->head_off < c->head_len) {
 		ssize_t n = send(c->fd, hb + c->head_off, c->head_len - c->head_off,
 				 MSG_NOSIGNAL | (c->file ? MSG_MORE : 0));
@@ -526,6 +543,10 @@ static bool conn_write(struct bs_http *h, struct conn *c, uint64_t now)
 		budget -= (uint64_t)n;
 		h->st[HS_BYTES] += (uint64_t)n;
 		progress = true;
+		/* Short: the socket buffer is full. Another call would only
+		   return EAGAIN; EPOLLOUT says when there is room again. */
+		if ((uint64_t)n < want && c->off < c->end)
+			goto blocked;
 	}
 	/* done */
 	if (c->file) {
@@ -534,6 +555,7 @@ static bool conn_write(struct bs_http *h, struct conn *c, uint64_t now)
 		bs_cache_put(h->cfg.cache, c->file);
 		c->file = NULL;
 	}
+	conn_cork(c, false);
 	free(c->dyn);
 	c->dyn = NULL;
 	log_done(h, c);
@@ -803,7 +825,7 @@ struct bs_http *bs_http_new(const struct bs_http_config *cfg)
 	sa.sin_addr.s_addr = htonl(cfg->addr);
 	if (bind(h->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		goto fail;
-	if (listen(h->lfd, 1024) < 0)
+	if (listen(h->lfd, HTTP_BACKLOG) < 0)
 		goto fail;
 	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->lfd, &ev) < 0)
 		goto fail;
