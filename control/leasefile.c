@@ -22,15 +22,25 @@
 #define LF_HEADER   "# bootstorm-leases 1\n"
 #define LF_LINE_MAX 160
 #define LF_DRAIN    256
+/* Compaction writes the file in chunks this big: the buffer stays small
+   (the whole 1M-lease file would be 68 MB of control's memory). */
+#define LF_CHUNK 65536
 /* Compact when records > 2 x live leases + this. */
 #define LF_SLACK 1024
+/* Records of failed batches kept for the rewrite (without a table). */
+#define LF_PENDING_MAX 65536
 
 struct leasefile {
 	char *path;
 	int fd;
 	const struct bs_log *log;
 	size_t records;
+	size_t live; /* live leases at the last replay or compaction */
 	bool need_compact; /* an append failed: rewrite from the table */
+	/* Without a table: the records of batches that failed since, oldest
+	   first, for the rewrite (they are in no file yet). */
+	struct lease *pending;
+	size_t npending;
 	char *wbuf;
 	size_t wcap;
 	struct lease drained[LF_DRAIN];
@@ -213,10 +223,12 @@ static int wbuf_reserve(struct leasefile *lf, size_t need)
 	return 0;
 }
 
-/* Replay the file at lf->path into t. Sets *dirty when it needs a rewrite. */
-static int replay(struct leasefile *lf, struct lease_table *t, time_t now, bool *dirty)
+/* Replay the file at path into t; *records counts the good records. Sets
+   *dirty when the file needs a rewrite. */
+static int replay(const char *path, const struct bs_log *log, struct lease_table *t, time_t now,
+		  size_t *records, bool *dirty)
 {
-	FILE *f = fopen(lf->path, "re");
+	FILE *f = fopen(path, "re");
 	char *line = NULL;
 	size_t cap = 0, lineno = 0, bad = 0;
 	ssize_t n;
@@ -230,8 +242,8 @@ static int replay(struct leasefile *lf, struct lease_table *t, time_t now, bool 
 		lineno++;
 		if (line[n - 1] != '\n') {
 			/* A crash mid-append: the record never became durable. */
-			bs_logf(lf->log, LOG_WARNING, "%s: torn record at line %zu discarded",
-				lf->path, lineno);
+			bs_logf(log, LOG_WARNING, "%s: torn record at line %zu discarded", path,
+				lineno);
 			*dirty = true;
 			break;
 		}
@@ -241,12 +253,12 @@ static int replay(struct leasefile *lf, struct lease_table *t, time_t now, bool 
 			/* Records are self-contained: skipping one loses only
 			   that change, the rest still replays. */
 			if (bad++ < 10)
-				bs_logf(lf->log, LOG_ERR, "%s:%zu: corrupt lease record skipped",
-					lf->path, lineno);
+				bs_logf(log, LOG_ERR, "%s:%zu: corrupt lease record skipped", path,
+					lineno);
 			*dirty = true;
 			continue;
 		}
-		lf->records++;
+		(*records)++;
 		if (l.state != LEASE_FREE && l.expires != 0 && l.expires <= now)
 			l.state = LEASE_FREE; /* expired while we were down */
 		lease_restore(t, &l);
@@ -285,7 +297,7 @@ struct leasefile *leasefile_open(const char *path, struct lease_table *t, time_t
 		err = -ENOMEM;
 		goto fail;
 	}
-	err = replay(lf, t, now, &dirty);
+	err = replay(path, log, t, now, &lf->records, &dirty);
 	if (err)
 		goto fail;
 	/* Rewrite after damage, so new records never follow a torn line. */
@@ -301,6 +313,7 @@ struct leasefile *leasefile_open(const char *path, struct lease_table *t, time_t
 	/* Anything replay changed is already on disk. */
 	while (lease_drain_changes(t, lf->drained, LF_DRAIN))
 		;
+	lf->live = lease_count(t);
 	return lf;
 fail:
 	leasefile_close(lf);
@@ -310,6 +323,7 @@ fail:
 
 struct compact_ctx {
 	struct leasefile *lf;
+	int fd;
 	size_t len, n;
 	time_t now;
 	int err;
@@ -323,9 +337,12 @@ static void compact_one(void *arg, const struct lease *l)
 		return;
 	if (l->expires != 0 && l->expires <= cc->now)
 		return;
-	cc->err = wbuf_reserve(cc->lf, cc->len + LF_LINE_MAX);
-	if (cc->err)
-		return;
+	if (cc->len + LF_LINE_MAX > LF_CHUNK) {
+		cc->err = bs_write_all(cc->fd, cc->lf->wbuf, cc->len);
+		cc->len = 0;
+		if (cc->err)
+			return;
+	}
 	cc->len += format_line(l, cc->lf->wbuf + cc->len);
 	cc->n++;
 }
@@ -350,7 +367,7 @@ static int fsync_dir(const char *path)
 
 int leasefile_compact(struct leasefile *lf, struct lease_table *t, time_t now)
 {
-	struct compact_ctx cc = {.lf = lf, .now = now};
+	struct compact_ctx cc = {.lf = lf, .fd = -1, .now = now};
 	size_t pl = strlen(lf->path);
 	char *tmp = malloc(pl + 5);
 	int fd = -1, err;
@@ -359,13 +376,7 @@ int leasefile_compact(struct leasefile *lf, struct lease_table *t, time_t now)
 		return -ENOMEM;
 	memcpy(tmp, lf->path, pl);
 	memcpy(tmp + pl, ".tmp", 5);
-	err = wbuf_reserve(lf, sizeof(LF_HEADER));
-	if (err)
-		goto out;
-	memcpy(lf->wbuf, LF_HEADER, sizeof(LF_HEADER) - 1);
-	cc.len = sizeof(LF_HEADER) - 1;
-	lease_foreach(t, compact_one, &cc);
-	err = cc.err;
+	err = wbuf_reserve(lf, LF_CHUNK);
 	if (err)
 		goto out;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -373,7 +384,13 @@ int leasefile_compact(struct leasefile *lf, struct lease_table *t, time_t now)
 		err = -errno;
 		goto out;
 	}
-	err = bs_write_all(fd, lf->wbuf, cc.len);
+	memcpy(lf->wbuf, LF_HEADER, sizeof(LF_HEADER) - 1);
+	cc.len = sizeof(LF_HEADER) - 1;
+	cc.fd = fd;
+	lease_foreach(t, compact_one, &cc);
+	err = cc.err;
+	if (!err)
+		err = bs_write_all(fd, lf->wbuf, cc.len);
 	if (!err && fsync(fd) < 0)
 		err = -errno;
 	if (close(fd) < 0 && !err)
@@ -394,6 +411,7 @@ int leasefile_compact(struct leasefile *lf, struct lease_table *t, time_t now)
 	lf->fd = -1;
 	err = open_append(lf);
 	lf->records = cc.n;
+	lf->live = cc.n;
 	lf->need_compact = err != 0;
 	goto out;
 out_unlink:
@@ -405,10 +423,91 @@ out:
 	return err;
 }
 
+int leasefile_replay(const char *path, struct lease_table *t, time_t now,
+		     const struct bs_log *log)
+{
+	struct lease scratch[64];
+	size_t records = 0;
+	bool dirty;
+	int err = replay(path, log, t, now, &records, &dirty);
+
+	/* What it replays is on disk already: nothing to push back. */
+	while (lease_drain_changes(t, scratch, 64))
+		;
+	return err;
+}
+
+/*
+ * A batch failed: keep its records for the rewrite, as a table would
+ * (they were not acknowledged, so past LF_PENDING_MAX they are dropped:
+ * then only the client's retry makes its lease durable).
+ */
+static void keep_pending(struct leasefile *lf, const struct lease *l, size_t n)
+{
+	struct lease *np;
+
+	if (n == 0 || lf->npending + n > LF_PENDING_MAX) {
+		if (n)
+			bs_logf(lf->log, LOG_ERR, "%s: %zu failed records dropped", lf->path, n);
+		return;
+	}
+	np = realloc(lf->pending, (lf->npending + n) * sizeof(*np));
+	if (!np) {
+		bs_logf(lf->log, LOG_ERR, "%s: %zu failed records dropped", lf->path, n);
+		return;
+	}
+	memcpy(np + lf->npending, l, n * sizeof(*np));
+	lf->pending = np;
+	lf->npending += n;
+}
+
+static void restore_all(struct lease_table *t, const struct lease *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (l[i].state != LEASE_OFFERED)
+			lease_restore(t, &l[i]);
+}
+
+/*
+ * Compaction without a resident table (control's): the journal replayed
+ * into a temporary one, then the records of failed batches and l[0..n)
+ * on top (the batch being written: a rewrite must carry it), written out
+ * compact, the table freed. Nothing is appended meanwhile: appends and
+ * compaction both run in the caller's thread, one after the other.
+ */
+static int compact_replayed(struct leasefile *lf, uint32_t max, const struct lease *l, size_t n,
+			    time_t now)
+{
+	struct lease_table *t = lease_table_new(max);
+	size_t records = 0;
+	bool dirty;
+	int err = -ENOMEM;
+
+	if (t) {
+		err = replay(lf->path, lf->log, t, now, &records, &dirty);
+		if (!err) {
+			restore_all(t, lf->pending, lf->npending);
+			restore_all(t, l, n);
+			err = leasefile_compact(lf, t, now);
+		}
+		lease_table_free(t);
+	}
+	if (err) {
+		lf->need_compact = true;
+		keep_pending(lf, l, n);
+		return err;
+	}
+	free(lf->pending);
+	lf->pending = NULL;
+	lf->npending = 0;
+	return 0;
+}
+
 /* Append len bytes (recs records) and make them durable; compact when the
-   journal has grown well past the live leases of t. */
-static int commit(struct leasefile *lf, struct lease_table *t, size_t len, size_t recs,
-		  time_t now)
+   journal has grown well past the live leases (of t; without t, as many as
+   the last replay or compaction found). */
+static int commit(struct leasefile *lf, struct lease_table *t, uint32_t max, size_t len,
+		  size_t recs, time_t now)
 {
 	off_t off;
 	int err;
@@ -427,9 +526,9 @@ static int commit(struct leasefile *lf, struct lease_table *t, size_t len, size_
 		}
 		lf->records += recs;
 	}
-	if (lf->records > 2 * lease_count(t) + LF_SLACK)
-		return leasefile_compact(lf, t, now);
-	return 0;
+	if (lf->records <= 2 * (t ? lease_count(t) : lf->live) + LF_SLACK)
+		return 0;
+	return t ? leasefile_compact(lf, t, now) : compact_replayed(lf, max, NULL, 0, now);
 }
 
 /* Format n records at *len in the write buffer; *recs counts them. */
@@ -469,19 +568,25 @@ int leasefile_sync(struct leasefile *lf, struct lease_table *t, time_t now)
 		if (err)
 			return err;
 	}
-	return commit(lf, t, len, recs, now);
+	return commit(lf, t, 0, len, recs, now);
 }
 
-int leasefile_write(struct leasefile *lf, struct lease_table *t, const struct lease *l, size_t n,
+int leasefile_write(struct leasefile *lf, uint32_t max, const struct lease *l, size_t n,
 		    time_t now)
 {
 	size_t len = 0, recs = 0;
 	int err;
 
 	if (lf->need_compact || lf->fd < 0)
-		return leasefile_compact(lf, t, now); /* t already holds l */
+		return compact_replayed(lf, max, l, n, now);
 	err = format_recs(lf, l, n, &len, &recs);
-	return err ? err : commit(lf, t, len, recs, now);
+	if (!err)
+		err = commit(lf, NULL, max, len, recs, now);
+	/* A failed append (not a failed compaction: those records are on
+	   disk, but replaying them again is harmless). */
+	if (err && lf->need_compact)
+		keep_pending(lf, l, n);
+	return err;
 }
 
 bool leasefile_broken(const struct leasefile *lf)
@@ -496,6 +601,7 @@ void leasefile_close(struct leasefile *lf)
 	if (lf->fd >= 0)
 		close(lf->fd);
 	free(lf->wbuf);
+	free(lf->pending);
 	free(lf->path);
 	free(lf);
 }
