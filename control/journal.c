@@ -31,7 +31,7 @@ int bs_journal_pump(struct bs_journal *j, time_t now)
 
 	bs_intents_ack_wakeup(j->ring);
 	n = bs_intents_peek(j->ring, j->buf, j->ring->cap, &last);
-	if (n == 0 && !leasefile_broken(j->lf))
+	if (n == 0 && !leasefile_broken(j->lf) && !leasefile_compacting(j->lf))
 		return 0;
 	err = leasefile_write(j->lf, j->lease_max, j->buf, n, now);
 	j->batches++;

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "../dataplane/proto/lease.h"
@@ -52,6 +53,13 @@ int leasefile_replay(const char *path, struct lease_table *t, time_t now,
 
 /* An earlier write failed: the next write (even of nothing) rewrites. */
 bool leasefile_broken(const struct leasefile *lf);
+
+/* The helper of a background compaction (0: none runs); a write (even of
+   nothing) installs its file once it is done. */
+pid_t leasefile_compacting(const struct leasefile *lf);
+
+/* Wait for a background compaction and install it (tests). 0 or -errno. */
+int leasefile_compact_wait(struct leasefile *lf);
 
 void leasefile_close(struct leasefile *lf);
 
