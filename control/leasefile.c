@@ -39,7 +39,7 @@ struct leasefile {
 	int fd;
 	const struct bs_log *log;
 	size_t records;
-	size_t live; /* live leases at the last replay or compaction */
+	size_t live;	   /* live leases at the last replay or compaction */
 	bool need_compact; /* an append failed: rewrite from the table */
 	/* Without a table: the records of batches that failed since, oldest
 	   first, for the rewrite (they are in no file yet). */
@@ -556,8 +556,8 @@ static int bg_finish(struct leasefile *lf, bool block)
 	if (r == 0)
 		return 0; /* still running */
 	lf->cpid = 0;
-	err = read(lf->cpipe, &n, sizeof(n)) == (ssize_t)sizeof(n) && r > 0 &&
-		      WIFEXITED(status) && WEXITSTATUS(status) == 0
+	err = read(lf->cpipe, &n, sizeof(n)) == (ssize_t)sizeof(n) && r > 0 && WIFEXITED(status) &&
+		      WEXITSTATUS(status) == 0
 		  ? 0
 		  : -EIO;
 	close(lf->cpipe);
@@ -566,7 +566,15 @@ static int bg_finish(struct leasefile *lf, bool block)
 	if (!err)
 		err = copy_tail(lf, &tail);
 	if (!err)
-		return install(lf, n + tail, n);
+		err = install(lf, n + tail, n);
+	if (!err) {
+		bs_logf(lf->log, LOG_INFO,
+			"%s: compacted: %zu leases, %zu records appended meanwhile", lf->path, n,
+			tail);
+		return 0;
+	}
+	if (lf->need_compact)
+		return err; /* renamed, or not: the next write rewrites */
 	/* The journal itself is intact: try again after more records. */
 	unlink(lf->tmp);
 	lf->need_compact = false;
@@ -575,8 +583,7 @@ static int bg_finish(struct leasefile *lf, bool block)
 	return 0;
 }
 
-int leasefile_replay(const char *path, struct lease_table *t, time_t now,
-		     const struct bs_log *log)
+int leasefile_replay(const char *path, struct lease_table *t, time_t now, const struct bs_log *log)
 {
 	struct lease scratch[64];
 	size_t records = 0;
@@ -727,8 +734,7 @@ int leasefile_sync(struct leasefile *lf, struct lease_table *t, time_t now)
 	return commit(lf, t, 0, len, recs, now);
 }
 
-int leasefile_write(struct leasefile *lf, uint32_t max, const struct lease *l, size_t n,
-		    time_t now)
+int leasefile_write(struct leasefile *lf, uint32_t max, const struct lease *l, size_t n, time_t now)
 {
 	size_t len = 0, recs = 0;
 	int err;

@@ -48,8 +48,7 @@ int leasefile_write(struct leasefile *lf, uint32_t max, const struct lease *l, s
  * table. t's change log is left empty. 0 (also when path does not exist)
  * or -errno.
  */
-int leasefile_replay(const char *path, struct lease_table *t, time_t now,
-		     const struct bs_log *log);
+int leasefile_replay(const char *path, struct lease_table *t, time_t now, const struct bs_log *log);
 
 /* An earlier write failed: the next write (even of nothing) rewrites. */
 bool leasefile_broken(const struct leasefile *lf);
