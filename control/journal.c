@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-int bs_journal_init(struct bs_journal *j, struct leasefile *lf, struct lease_table *t,
+int bs_journal_init(struct bs_journal *j, struct leasefile *lf, uint32_t lease_max,
 		    struct bs_intents *ring, const struct bs_log *log)
 {
 	memset(j, 0, sizeof(*j));
 	j->lf = lf;
-	j->t = t;
+	j->lease_max = lease_max;
 	j->ring = ring;
 	j->log = log;
 	j->buf = calloc(ring->cap, sizeof(*j->buf));
@@ -31,15 +31,9 @@ int bs_journal_pump(struct bs_journal *j, time_t now)
 
 	bs_intents_ack_wakeup(j->ring);
 	n = bs_intents_peek(j->ring, j->buf, j->ring->cap, &last);
-	if (n == 0 && !leasefile_broken(j->lf))
+	if (n == 0 && !leasefile_broken(j->lf) && !leasefile_compacting(j->lf))
 		return 0;
-	for (size_t i = 0; i < n; i++) {
-		/* The journal skips offers; so does its table (a replay
-		   would not have them either). */
-		if (j->buf[i].state != LEASE_OFFERED)
-			lease_restore(j->t, &j->buf[i]);
-	}
-	err = leasefile_write(j->lf, j->t, j->buf, n, now);
+	err = leasefile_write(j->lf, j->lease_max, j->buf, n, now);
 	j->batches++;
 	j->records += n;
 	if (err) {

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The control process's half of group commit: take the lease intents the
- * dataplane pushed (util/intents.h), apply them to control's own copy of
- * the lease table (the journal's truth: what a replay would give), append
- * them to the lease file with one fdatasync for all of them, and publish
- * the outcome. A dataplane that starts (or restarts) is forked from this
- * process, so its lease table starts as a copy of that truth.
+ * dataplane pushed (util/intents.h), append them to the lease file with
+ * one fdatasync for all of them, and publish the outcome. Control keeps no
+ * lease table (memory: docs/leasefile.md): a dataplane that starts (or
+ * restarts) replays the lease file itself, after control has journaled
+ * everything the previous one pushed.
  */
 #ifndef BS_CONTROL_JOURNAL_H
 #define BS_CONTROL_JOURNAL_H
@@ -18,7 +18,7 @@
 
 struct bs_journal {
 	struct leasefile *lf;
-	struct lease_table *t; /* control's table: bound/declined only */
+	uint32_t lease_max; /* the size of compaction's temporary table */
 	struct bs_intents *ring;
 	const struct bs_log *log;
 	struct lease *buf; /* ring->cap records */
@@ -27,7 +27,7 @@ struct bs_journal {
 };
 
 /* 0 or -ENOMEM. */
-int bs_journal_init(struct bs_journal *j, struct leasefile *lf, struct lease_table *t,
+int bs_journal_init(struct bs_journal *j, struct leasefile *lf, uint32_t lease_max,
 		    struct bs_intents *ring, const struct bs_log *log);
 void bs_journal_fini(struct bs_journal *j);
 

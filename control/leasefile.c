@@ -16,21 +16,41 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define LF_HEADER   "# bootstorm-leases 1\n"
 #define LF_LINE_MAX 160
 #define LF_DRAIN    256
+/* Compaction writes the file in chunks this big: the buffer stays small
+   (the whole 1M-lease file would be 68 MB of control's memory). */
+#define LF_CHUNK 65536
 /* Compact when records > 2 x live leases + this. */
 #define LF_SLACK 1024
+/* Records of failed batches kept for the rewrite (without a table). */
+#define LF_PENDING_MAX 65536
 
 struct leasefile {
 	char *path;
+	char *tmp; /* path.tmp: where compaction writes */
 	int fd;
 	const struct bs_log *log;
 	size_t records;
+	size_t live;	   /* live leases at the last replay or compaction */
 	bool need_compact; /* an append failed: rewrite from the table */
+	/* Without a table: the records of batches that failed since, oldest
+	   first, for the rewrite (they are in no file yet). */
+	struct lease *pending;
+	size_t npending;
+	/* Background compaction (bg_start): its helper, the journal's size
+	   when it started, and when to try again after a failure. */
+	pid_t cpid, cowner;
+	int cpipe;
+	off_t cbase;
+	size_t retry_at;
 	char *wbuf;
 	size_t wcap;
 	struct lease drained[LF_DRAIN];
@@ -213,25 +233,30 @@ static int wbuf_reserve(struct leasefile *lf, size_t need)
 	return 0;
 }
 
-/* Replay the file at lf->path into t. Sets *dirty when it needs a rewrite. */
-static int replay(struct leasefile *lf, struct lease_table *t, time_t now, bool *dirty)
+/* Replay the file at path (its first limit bytes; -1: all) into t;
+   *records counts the good records. Sets *dirty when the file needs a
+   rewrite. */
+static int replay(const char *path, const struct bs_log *log, struct lease_table *t, time_t now,
+		  off_t limit, size_t *records, bool *dirty)
 {
-	FILE *f = fopen(lf->path, "re");
+	FILE *f = fopen(path, "re");
 	char *line = NULL;
 	size_t cap = 0, lineno = 0, bad = 0;
+	off_t done = 0;
 	ssize_t n;
 
 	*dirty = false;
 	if (!f)
 		return errno == ENOENT ? 0 : -errno;
-	while ((n = getline(&line, &cap, f)) > 0) {
+	while ((limit < 0 || done < limit) && (n = getline(&line, &cap, f)) > 0) {
 		struct lease l;
 
+		done += n;
 		lineno++;
 		if (line[n - 1] != '\n') {
 			/* A crash mid-append: the record never became durable. */
-			bs_logf(lf->log, LOG_WARNING, "%s: torn record at line %zu discarded",
-				lf->path, lineno);
+			bs_logf(log, LOG_WARNING, "%s: torn record at line %zu discarded", path,
+				lineno);
 			*dirty = true;
 			break;
 		}
@@ -241,12 +266,12 @@ static int replay(struct leasefile *lf, struct lease_table *t, time_t now, bool 
 			/* Records are self-contained: skipping one loses only
 			   that change, the rest still replays. */
 			if (bad++ < 10)
-				bs_logf(lf->log, LOG_ERR, "%s:%zu: corrupt lease record skipped",
-					lf->path, lineno);
+				bs_logf(log, LOG_ERR, "%s:%zu: corrupt lease record skipped", path,
+					lineno);
 			*dirty = true;
 			continue;
 		}
-		lf->records++;
+		(*records)++;
 		if (l.state != LEASE_FREE && l.expires != 0 && l.expires <= now)
 			l.state = LEASE_FREE; /* expired while we were down */
 		lease_restore(t, &l);
@@ -281,11 +306,14 @@ struct leasefile *leasefile_open(const char *path, struct lease_table *t, time_t
 	lf->fd = -1;
 	lf->log = log;
 	lf->path = strdup(path);
-	if (!lf->path) {
+	lf->tmp = malloc(strlen(path) + 5);
+	if (!lf->path || !lf->tmp) {
 		err = -ENOMEM;
 		goto fail;
 	}
-	err = replay(lf, t, now, &dirty);
+	strcpy(lf->tmp, path);
+	strcat(lf->tmp, ".tmp");
+	err = replay(path, log, t, now, -1, &lf->records, &dirty);
 	if (err)
 		goto fail;
 	/* Rewrite after damage, so new records never follow a torn line. */
@@ -301,6 +329,7 @@ struct leasefile *leasefile_open(const char *path, struct lease_table *t, time_t
 	/* Anything replay changed is already on disk. */
 	while (lease_drain_changes(t, lf->drained, LF_DRAIN))
 		;
+	lf->live = lease_count(t);
 	return lf;
 fail:
 	leasefile_close(lf);
@@ -310,6 +339,7 @@ fail:
 
 struct compact_ctx {
 	struct leasefile *lf;
+	int fd;
 	size_t len, n;
 	time_t now;
 	int err;
@@ -323,9 +353,12 @@ static void compact_one(void *arg, const struct lease *l)
 		return;
 	if (l->expires != 0 && l->expires <= cc->now)
 		return;
-	cc->err = wbuf_reserve(cc->lf, cc->len + LF_LINE_MAX);
-	if (cc->err)
-		return;
+	if (cc->len + LF_LINE_MAX > LF_CHUNK) {
+		cc->err = bs_write_all(cc->fd, cc->lf->wbuf, cc->len);
+		cc->len = 0;
+		if (cc->err)
+			return;
+	}
 	cc->len += format_line(l, cc->lf->wbuf + cc->len);
 	cc->n++;
 }
@@ -348,67 +381,292 @@ static int fsync_dir(const char *path)
 	return err;
 }
 
-int leasefile_compact(struct leasefile *lf, struct lease_table *t, time_t now)
-{
-	struct compact_ctx cc = {.lf = lf, .now = now};
-	size_t pl = strlen(lf->path);
-	char *tmp = malloc(pl + 5);
-	int fd = -1, err;
+static void bg_cancel(struct leasefile *lf);
 
-	if (!tmp)
-		return -ENOMEM;
-	memcpy(tmp, lf->path, pl);
-	memcpy(tmp + pl, ".tmp", 5);
-	err = wbuf_reserve(lf, sizeof(LF_HEADER));
+/* Write the live leases of t to lf->tmp and fsync it; *n counts them. */
+static int write_compact(struct leasefile *lf, struct lease_table *t, time_t now, size_t *n)
+{
+	struct compact_ctx cc = {.lf = lf, .fd = -1, .now = now};
+	int fd, err = wbuf_reserve(lf, LF_CHUNK);
+
 	if (err)
-		goto out;
+		return err;
+	fd = open(lf->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
 	memcpy(lf->wbuf, LF_HEADER, sizeof(LF_HEADER) - 1);
 	cc.len = sizeof(LF_HEADER) - 1;
+	cc.fd = fd;
 	lease_foreach(t, compact_one, &cc);
 	err = cc.err;
-	if (err)
-		goto out;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	err = bs_write_all(fd, lf->wbuf, cc.len);
+	if (!err)
+		err = bs_write_all(fd, lf->wbuf, cc.len);
 	if (!err && fsync(fd) < 0)
 		err = -errno;
 	if (close(fd) < 0 && !err)
 		err = -errno;
-	fd = -1;
 	if (err)
-		goto out_unlink;
-	if (rename(tmp, lf->path) < 0) {
-		err = -errno;
-		goto out_unlink;
-	}
-	/* The rename is durable only once the directory is. */
-	err = fsync_dir(lf->path);
-	if (err)
-		goto out;
-	if (lf->fd >= 0)
-		close(lf->fd);
-	lf->fd = -1;
-	err = open_append(lf);
-	lf->records = cc.n;
-	lf->need_compact = err != 0;
-	goto out;
-out_unlink:
-	unlink(tmp);
-out:
-	if (err)
-		lf->need_compact = true;
-	free(tmp);
+		unlink(lf->tmp);
+	*n = cc.n;
 	return err;
 }
 
+/* lf->tmp (complete and synced) becomes the journal: records in it, live
+   of them live leases. */
+static int install(struct leasefile *lf, size_t records, size_t live)
+{
+	int err = 0;
+
+	if (rename(lf->tmp, lf->path) < 0) {
+		err = -errno;
+		unlink(lf->tmp);
+	}
+	/* The rename is durable only once the directory is. */
+	if (!err)
+		err = fsync_dir(lf->path);
+	if (!err) {
+		if (lf->fd >= 0)
+			close(lf->fd);
+		lf->fd = -1;
+		err = open_append(lf);
+		lf->records = records;
+		lf->live = live;
+	}
+	lf->need_compact = err != 0;
+	return err;
+}
+
+int leasefile_compact(struct leasefile *lf, struct lease_table *t, time_t now)
+{
+	size_t n;
+	int err;
+
+	bg_cancel(lf); /* this rewrite replaces what it would install */
+	err = write_compact(lf, t, now, &n);
+	if (!err)
+		return install(lf, n, n);
+	lf->need_compact = true;
+	return err;
+}
+
+/*
+ * Background compaction (control, without a table). A forked helper
+ * replays the journal's first cbase bytes (all of it when it starts) into
+ * a table of its own and writes it compact to lf->tmp, synced; control
+ * appends on meanwhile. When the helper is done, control copies what it
+ * appended since cbase to the end of lf->tmp, syncs it and renames it over
+ * the journal: no record appended during the compaction is lost, and the
+ * packet path waits only for that copy, one fdatasync, the rename and the
+ * directory's fsync, not for the replay.
+ */
+static void bg_child(struct leasefile *lf, pid_t parent, int wfd, uint32_t max, time_t now)
+{
+	struct lease_table *t;
+	size_t records = 0, n = 0;
+	bool dirty;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(2);
+	t = lease_table_new(max);
+	if (!t || replay(lf->path, NULL, t, now, lf->cbase, &records, &dirty) < 0 ||
+	    write_compact(lf, t, now, &n) < 0)
+		_exit(1);
+	_exit(bs_write_all(wfd, &n, sizeof(n)) < 0);
+}
+
+static void bg_start(struct leasefile *lf, uint32_t max, time_t now)
+{
+	pid_t parent = getpid();
+	int p[2];
+
+	lf->cbase = lseek(lf->fd, 0, SEEK_END); /* after a whole record */
+	if (lf->cbase < 0 || pipe2(p, O_CLOEXEC) < 0)
+		return;
+	lf->cpid = fork();
+	if (lf->cpid == 0) {
+		close(p[0]);
+		bg_child(lf, parent, p[1], max, now);
+	}
+	close(p[1]);
+	if (lf->cpid < 0) {
+		bs_logf(lf->log, LOG_ERR, "%s: compaction: fork: %m", lf->path);
+		lf->cpid = 0;
+		close(p[0]);
+		lf->retry_at = lf->records + LF_SLACK;
+		return;
+	}
+	lf->cowner = parent;
+	lf->cpipe = p[0];
+}
+
+/* Stop a helper still running (or done but not installed); its file goes. */
+static void bg_cancel(struct leasefile *lf)
+{
+	if (!lf->cpid || lf->cowner != getpid())
+		return;
+	kill(lf->cpid, SIGKILL);
+	waitpid(lf->cpid, NULL, 0);
+	close(lf->cpipe);
+	unlink(lf->tmp);
+	lf->cpid = 0;
+}
+
+/* Append the journal's bytes from lf->cbase to lf->tmp; *recs counts them. */
+static int copy_tail(struct leasefile *lf, size_t *recs)
+{
+	int in = open(lf->path, O_RDONLY | O_CLOEXEC), out = -1, err = 0;
+	off_t off = lf->cbase;
+	ssize_t got;
+
+	*recs = 0;
+	if (in < 0)
+		return -errno;
+	out = open(lf->tmp, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (out < 0)
+		err = -errno;
+	while (!err && (got = pread(in, lf->wbuf, LF_CHUNK, off)) != 0) {
+		if (got < 0) {
+			err = -errno;
+			break;
+		}
+		for (ssize_t i = 0; i < got; i++)
+			*recs += lf->wbuf[i] == '\n';
+		err = bs_write_all(out, lf->wbuf, (size_t)got);
+		off += got;
+	}
+	if (!err && fdatasync(out) < 0)
+		err = -errno;
+	if (out >= 0 && close(out) < 0 && !err)
+		err = -errno;
+	close(in);
+	return err;
+}
+
+/* The helper finished (or, with block, once it does): install its file. */
+static int bg_finish(struct leasefile *lf, bool block)
+{
+	size_t n = 0, tail;
+	int status, err;
+	pid_t r;
+
+	if (!lf->cpid || lf->cowner != getpid())
+		return 0;
+	while ((r = waitpid(lf->cpid, &status, block ? 0 : WNOHANG)) < 0 && errno == EINTR)
+		;
+	if (r == 0)
+		return 0; /* still running */
+	lf->cpid = 0;
+	err = read(lf->cpipe, &n, sizeof(n)) == (ssize_t)sizeof(n) && r > 0 && WIFEXITED(status) &&
+		      WEXITSTATUS(status) == 0
+		  ? 0
+		  : -EIO;
+	close(lf->cpipe);
+	if (!err)
+		err = wbuf_reserve(lf, LF_CHUNK);
+	if (!err)
+		err = copy_tail(lf, &tail);
+	if (!err)
+		err = install(lf, n + tail, n);
+	if (!err) {
+		bs_logf(lf->log, LOG_INFO,
+			"%s: compacted: %zu leases, %zu records appended meanwhile", lf->path, n,
+			tail);
+		return 0;
+	}
+	if (lf->need_compact)
+		return err; /* renamed, or not: the next write rewrites */
+	/* The journal itself is intact: try again after more records. */
+	unlink(lf->tmp);
+	lf->need_compact = false;
+	lf->retry_at = lf->records + LF_SLACK;
+	bs_logf(lf->log, LOG_ERR, "%s: compaction failed: %s", lf->path, strerror(-err));
+	return 0;
+}
+
+int leasefile_replay(const char *path, struct lease_table *t, time_t now, const struct bs_log *log)
+{
+	struct lease scratch[64];
+	size_t records = 0;
+	bool dirty;
+	int err = replay(path, log, t, now, -1, &records, &dirty);
+
+	/* What it replays is on disk already: nothing to push back. */
+	while (lease_drain_changes(t, scratch, 64))
+		;
+	return err;
+}
+
+/*
+ * A batch failed: keep its records for the rewrite, as a table would
+ * (they were not acknowledged, so past LF_PENDING_MAX they are dropped:
+ * then only the client's retry makes its lease durable).
+ */
+static void keep_pending(struct leasefile *lf, const struct lease *l, size_t n)
+{
+	struct lease *np;
+
+	if (n == 0 || lf->npending + n > LF_PENDING_MAX) {
+		if (n)
+			bs_logf(lf->log, LOG_ERR, "%s: %zu failed records dropped", lf->path, n);
+		return;
+	}
+	np = realloc(lf->pending, (lf->npending + n) * sizeof(*np));
+	if (!np) {
+		bs_logf(lf->log, LOG_ERR, "%s: %zu failed records dropped", lf->path, n);
+		return;
+	}
+	memcpy(np + lf->npending, l, n * sizeof(*np));
+	lf->pending = np;
+	lf->npending += n;
+}
+
+static void restore_all(struct lease_table *t, const struct lease *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (l[i].state != LEASE_OFFERED)
+			lease_restore(t, &l[i]);
+}
+
+/*
+ * Compaction without a resident table (control's): the journal replayed
+ * into a temporary one, then the records of failed batches and l[0..n)
+ * on top (the batch being written: a rewrite must carry it), written out
+ * compact, the table freed. Nothing is appended meanwhile: appends and
+ * compaction both run in the caller's thread, one after the other.
+ */
+static int compact_replayed(struct leasefile *lf, uint32_t max, const struct lease *l, size_t n,
+			    time_t now)
+{
+	struct lease_table *t = lease_table_new(max);
+	size_t records = 0;
+	bool dirty;
+	int err = -ENOMEM;
+
+	if (t) {
+		err = replay(lf->path, lf->log, t, now, -1, &records, &dirty);
+		if (!err) {
+			restore_all(t, lf->pending, lf->npending);
+			restore_all(t, l, n);
+			err = leasefile_compact(lf, t, now);
+		}
+		lease_table_free(t);
+	}
+	if (err) {
+		lf->need_compact = true;
+		keep_pending(lf, l, n);
+		return err;
+	}
+	free(lf->pending);
+	lf->pending = NULL;
+	lf->npending = 0;
+	return 0;
+}
+
 /* Append len bytes (recs records) and make them durable; compact when the
-   journal has grown well past the live leases of t. */
-static int commit(struct leasefile *lf, struct lease_table *t, size_t len, size_t recs,
-		  time_t now)
+   journal has grown well past the live leases (of t; without t, as many as
+   the last replay or compaction found). */
+static int commit(struct leasefile *lf, struct lease_table *t, uint32_t max, size_t len,
+		  size_t recs, time_t now)
 {
 	off_t off;
 	int err;
@@ -427,8 +685,12 @@ static int commit(struct leasefile *lf, struct lease_table *t, size_t len, size_
 		}
 		lf->records += recs;
 	}
-	if (lf->records > 2 * lease_count(t) + LF_SLACK)
+	if (lf->records <= 2 * (t ? lease_count(t) : lf->live) + LF_SLACK)
+		return 0;
+	if (t)
 		return leasefile_compact(lf, t, now);
+	if (!lf->cpid && lf->records >= lf->retry_at)
+		bg_start(lf, max, now);
 	return 0;
 }
 
@@ -469,19 +731,25 @@ int leasefile_sync(struct leasefile *lf, struct lease_table *t, time_t now)
 		if (err)
 			return err;
 	}
-	return commit(lf, t, len, recs, now);
+	return commit(lf, t, 0, len, recs, now);
 }
 
-int leasefile_write(struct leasefile *lf, struct lease_table *t, const struct lease *l, size_t n,
-		    time_t now)
+int leasefile_write(struct leasefile *lf, uint32_t max, const struct lease *l, size_t n, time_t now)
 {
 	size_t len = 0, recs = 0;
 	int err;
 
+	bg_finish(lf, false);
 	if (lf->need_compact || lf->fd < 0)
-		return leasefile_compact(lf, t, now); /* t already holds l */
+		return compact_replayed(lf, max, l, n, now);
 	err = format_recs(lf, l, n, &len, &recs);
-	return err ? err : commit(lf, t, len, recs, now);
+	if (!err)
+		err = commit(lf, NULL, max, len, recs, now);
+	/* A failed append (not a failed compaction: those records are on
+	   disk, but replaying them again is harmless). */
+	if (err && lf->need_compact)
+		keep_pending(lf, l, n);
+	return err;
 }
 
 bool leasefile_broken(const struct leasefile *lf)
@@ -489,13 +757,26 @@ bool leasefile_broken(const struct leasefile *lf)
 	return lf->need_compact || lf->fd < 0;
 }
 
+pid_t leasefile_compacting(const struct leasefile *lf)
+{
+	return lf->cowner == getpid() ? lf->cpid : 0;
+}
+
+int leasefile_compact_wait(struct leasefile *lf)
+{
+	return bg_finish(lf, true);
+}
+
 void leasefile_close(struct leasefile *lf)
 {
 	if (!lf)
 		return;
+	bg_cancel(lf);
 	if (lf->fd >= 0)
 		close(lf->fd);
 	free(lf->wbuf);
+	free(lf->pending);
+	free(lf->tmp);
 	free(lf->path);
 	free(lf);
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "../dataplane/proto/lease.h"
@@ -30,16 +31,34 @@ struct leasefile *leasefile_open(const char *path, struct lease_table *t, time_t
 int leasefile_sync(struct leasefile *lf, struct lease_table *t, time_t now);
 
 /*
- * Append the records l[0..n) (lease changes that t already holds, as the
- * control process gets them from the dataplane: control/journal.c) and
- * make them durable with one fdatasync. Offers are not written. After an
- * earlier failure, rewrites the journal from t instead. 0 or -errno.
+ * Append the records l[0..n) (lease changes, as the control process gets
+ * them from the dataplane: control/journal.c) and make them durable with
+ * one fdatasync. Offers are not written. Keeps no table: compaction (when
+ * the journal passes 2 x the live leases of the last compaction + slack),
+ * and the rewrite after an earlier failure (with l[0..n) in it), replay
+ * the file into a temporary table of max leases, freed afterwards.
+ * 0 or -errno.
  */
-int leasefile_write(struct leasefile *lf, struct lease_table *t, const struct lease *l, size_t n,
+int leasefile_write(struct leasefile *lf, uint32_t max, const struct lease *l, size_t n,
 		    time_t now);
+
+/*
+ * Replay path into t read-only (expired leases dropped, a torn or corrupt
+ * record skipped with a log line; no rewrite): how a dataplane builds its
+ * table. t's change log is left empty. 0 (also when path does not exist)
+ * or -errno.
+ */
+int leasefile_replay(const char *path, struct lease_table *t, time_t now, const struct bs_log *log);
 
 /* An earlier write failed: the next write (even of nothing) rewrites. */
 bool leasefile_broken(const struct leasefile *lf);
+
+/* The helper of a background compaction (0: none runs); a write (even of
+   nothing) installs its file once it is done. */
+pid_t leasefile_compacting(const struct leasefile *lf);
+
+/* Wait for a background compaction and install it (tests). 0 or -errno. */
+int leasefile_compact_wait(struct leasefile *lf);
 
 void leasefile_close(struct leasefile *lf);
 

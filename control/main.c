@@ -91,9 +91,8 @@ struct app {
 
 	struct bs_cache *cache;
 	struct lease_table *leases; /* DHCP's (the dataplane's): offers too */
-	/* The journal's side (control): its own table (what a replay of the
-	   lease file gives), the file, and the ring DHCP's changes come in. */
-	struct lease_table *jt;
+	/* The journal's side (control, no lease table: docs/leasefile.md):
+	   the file, and the ring DHCP's changes come in. */
 	struct leasefile *lf;
 	struct bs_intents ring;
 	struct bs_journal journal;
@@ -420,15 +419,17 @@ static int make_parent_dirs(const char *path)
 	return 0;
 }
 
-/* Control's half: the lease file replayed into the journal's table, and
-   the intent ring DHCP's changes arrive through. */
+/* Control's half: the lease file (checked and repaired by a replay into a
+   table freed right after), and the intent ring DHCP's changes arrive
+   through. */
 static int open_journal(struct app *a)
 {
 	const struct bs_policy *pol = a->cfg->policy;
+	struct lease_table *t = lease_table_new(pol->lease_max);
+	size_t n;
 	int err;
 
-	a->jt = lease_table_new(pol->lease_max);
-	if (!a->jt) {
+	if (!t) {
 		bs_logf(&a->log, LOG_ERR, "lease table: out of memory");
 		return -ENOMEM;
 	}
@@ -436,20 +437,22 @@ static int open_journal(struct app *a)
 	if (err < 0) {
 		bs_logf(&a->log, LOG_ERR, "dhcp-leasefile %s: cannot create its directory: %s",
 			a->cfg->lease_file, strerror(-err));
+		lease_table_free(t);
 		return err;
 	}
-	a->lf = leasefile_open(a->cfg->lease_file, a->jt, time(NULL), &a->log);
+	a->lf = leasefile_open(a->cfg->lease_file, t, time(NULL), &a->log);
+	n = lease_count(t);
+	lease_table_free(t);
 	if (!a->lf) {
 		err = -errno;
 		bs_logf(&a->log, LOG_ERR, "dhcp-leasefile %s: %s", a->cfg->lease_file,
 			strerror(errno));
 		return err ? err : -EIO;
 	}
-	bs_logf(&a->log, LOG_INFO, "%zu leases restored from %s", lease_count(a->jt),
-		a->cfg->lease_file);
+	bs_logf(&a->log, LOG_INFO, "%zu leases restored from %s", n, a->cfg->lease_file);
 	err = bs_intents_new(APP_INTENT_RING, &a->ring);
 	if (!err)
-		err = bs_journal_init(&a->journal, a->lf, a->jt, &a->ring, &a->log);
+		err = bs_journal_init(&a->journal, a->lf, pol->lease_max, &a->ring, &a->log);
 	if (err) {
 		bs_logf(&a->log, LOG_ERR, "lease intent ring: %s", strerror(-err));
 		return err;
@@ -457,14 +460,26 @@ static int open_journal(struct app *a)
 	return 0;
 }
 
-/* Dataplane: DHCP's table is the journal's table as it was at fork (a
-   private copy now: control goes on with its own). */
+/* Dataplane: DHCP's table, replayed from the lease file (still as root,
+   before the privilege drop). Control journaled everything the previous
+   dataplane pushed before it forked this one (control/supervise.c), so the
+   file holds every lease ever ACKed. */
 static int open_dhcp(struct app *a)
 {
 	const struct bs_policy *pol = a->cfg->policy;
+	int err;
 
-	a->leases = a->jt;
-	a->jt = NULL;
+	a->leases = lease_table_new(pol->lease_max);
+	if (!a->leases) {
+		bs_logf(&a->log, LOG_ERR, "lease table: out of memory");
+		return -ENOMEM;
+	}
+	err = leasefile_replay(a->cfg->lease_file, a->leases, time(NULL), &a->log);
+	if (err < 0) {
+		bs_logf(&a->log, LOG_ERR, "dhcp-leasefile %s: %s", a->cfg->lease_file,
+			strerror(-err));
+		return err;
+	}
 	a->lsync = (struct bs_leasesync){
 	    .t = a->leases,
 	    .ring = &a->ring,
@@ -926,7 +941,7 @@ static int open_all(struct app *a)
 			return err ? err : -EIO;
 		}
 	}
-	if (a->leases || a->jt) {
+	if (a->ring.shm) { /* open_journal() ran: DHCP is on */
 		err = open_dhcp(a);
 		if (err < 0)
 			return err;
@@ -1112,8 +1127,6 @@ static void close_all(struct app *a)
 		leasefile_close(a->lf);
 	if (a->leases)
 		lease_table_free(a->leases);
-	if (a->jt)
-		lease_table_free(a->jt);
 	if (a->warm_tfd > 0)
 		close(a->warm_tfd);
 	if (a->dq_fd > 0)

@@ -176,7 +176,7 @@ int bs_sup_run(struct bs_sup *s)
 			    s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
 		}
 		/* Whatever the dead dataplane pushed is journaled before the
-		   next one is forked from this process's lease table. */
+		   next one is forked: it builds its table from the file. */
 		if (stopping && !s->pid) {
 			s->cfg.pump(s->cfg.arg);
 			return 0;

@@ -7,7 +7,7 @@
 # DHCP and waits for control's group commit before an ACK leaves.
 # perfdhcp keeps a steady DORA load (-r 300) on the server while one of the
 # two is killed with SIGKILL at a random moment: odd rounds kill the
-# dataplane (control restarts it, from its own lease table), even rounds
+# dataplane (control restarts it; it replays the journal), even rounds
 # kill the control process (the dataplane dies with it; the server is
 # started again on the same lease file). Each round brings new clients
 # (its own base MAC, 60 of them), so the kill lands while first-time

@@ -304,6 +304,68 @@ static void test_compaction(void)
 	lease_table_free(t);
 }
 
+/* Records of n clients (from client 'first'), bound until NOW + exp. */
+static void bound_recs(struct lease *l, unsigned first, unsigned n, time_t exp)
+{
+	for (unsigned i = 0; i < n; i++) {
+		memset(&l[i], 0, sizeof(l[i]));
+		l[i].ip = IP(first + i);
+		mac_of(first + i, l[i].mac);
+		l[i].state = LEASE_BOUND;
+		l[i].expires = NOW + exp;
+	}
+}
+
+/*
+ * Without a table (control's way): compaction runs in a helper process
+ * while appends go on; what was appended meanwhile is in the result.
+ */
+static void test_background_compaction(void)
+{
+	struct lease_table *t = lease_table_new(1000);
+	struct lease recs[111];
+	struct leasefile *lf;
+	const struct lease *l;
+	pid_t pid = 0;
+	char tmp[160];
+
+	fresh();
+	lf = leasefile_open(path, t, NOW, &tlog);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(lf);
+	lease_table_free(t);
+	/* 100 clients renewing: past 2 x 0 + 1024 records a helper starts. */
+	for (int round = 0; round < 20 && !pid; round++) {
+		bound_recs(recs, 0, 100, 3600 + round);
+		CU_ASSERT_EQUAL(leasefile_write(lf, 1000, recs, 100, NOW), 0);
+		pid = leasefile_compacting(lf);
+	}
+	CU_ASSERT_FATAL(pid > 0);
+	kill(pid, SIGSTOP);
+	/* Appended while it runs: renewals, 10 new clients, a release. */
+	bound_recs(recs, 0, 110, 7200);
+	recs[110] = recs[0];
+	recs[110].state = LEASE_FREE;
+	CU_ASSERT_EQUAL(leasefile_write(lf, 1000, recs, 111, NOW), 0);
+	CU_ASSERT_EQUAL(leasefile_compacting(lf), pid); /* still running */
+	kill(pid, SIGCONT);
+	CU_ASSERT_EQUAL(leasefile_compact_wait(lf), 0);
+	CU_ASSERT_EQUAL(leasefile_compacting(lf), 0);
+	/* The compact part (100) and the tail appended meanwhile (111). */
+	CU_ASSERT_EQUAL(leasefile_records(lf), 100 + 111);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	CU_ASSERT_EQUAL(access(tmp, F_OK), -1);
+	leasefile_close(lf);
+
+	t = lease_table_new(1000);
+	CU_ASSERT_EQUAL(leasefile_replay(path, t, NOW, &tlog), 0);
+	CU_ASSERT_EQUAL(lease_count(t), 109);
+	CU_ASSERT_PTR_NULL(lease_find_ip(t, IP(0)));
+	l = lease_find_ip(t, IP(1));
+	CU_ASSERT(l && l->expires == NOW + 7200);
+	CU_ASSERT_PTR_NOT_NULL(lease_find_ip(t, IP(109)));
+	lease_table_free(t);
+}
+
 /* A failed append (disk full) loses nothing: the next sync rewrites. */
 static void test_write_failure(void)
 {
@@ -400,6 +462,7 @@ int main(void)
 	    {"replay table", test_replay_table},
 	    {"append after torn tail", test_append_after_torn},
 	    {"compaction", test_compaction},
+	    {"background compaction", test_background_compaction},
 	    {"write failure", test_write_failure},
 	    {"doc example", test_doc_example},
 	    {"open errors", test_open_errors},
