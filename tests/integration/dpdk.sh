@@ -31,6 +31,15 @@ mkdir -p "$BS_TMP/tftp"
 head -c $((4 * 1024 * 1024)) /dev/urandom >"$BS_TMP/tftp/big.bin"
 
 # conf FILE INTERFACE PREFIX [more lines]: the server's config
+# ping_tap: the client reaches the exception tap's address (ARP + ICMP
+# through the exception path), retried while the tap comes up
+ping_tap() {
+  for _ in $(seq 20); do
+    ip netns exec "$CLI" ping -c 1 -W 1 "$XNET.1" >/dev/null 2>&1 && return 0
+  done
+  return 1
+}
+
 conf() {
   local f=$1 ifc=$2 net=$3; shift 3
   {
@@ -94,14 +103,7 @@ bs_check "frames went out through the DPDK port ($tx)" test "${tx:-0}" -gt 1000
 bs_check "the kernel's copies were drained, not answered ($drained)" test "${drained:-0}" -gt 1000
 
 # kill -9 in the middle of a download; the restart serves again
-tftp_get "$CLI" "$NET.1" big.bin "$BS_TMP/got2.bin" >/dev/null 2>&1 &
-dl=$!
-sleep 0.3
-kill -9 "$BS_SERVER_PID"
-wait "$BS_SERVER_PID" 2>/dev/null || true
-BS_SERVER_PID=
-kill "$dl" 2>/dev/null || true
-wait "$dl" 2>/dev/null || true
+bs_kill9_while tftp_get "$CLI" "$NET.1" big.bin "$BS_TMP/got2.bin"
 start_dpdk "$BS_TMP/pkt.conf"
 tftp_get "$CLI" "$NET.1" big.bin "$BS_TMP/got3.bin" || bs_fail "TFTP after kill -9 + restart failed"
 bs_check "serves again after kill -9 and a restart" cmp -s "$BS_TMP/tftp/big.bin" "$BS_TMP/got3.bin"
@@ -121,9 +123,7 @@ bs_check "net_af_xdp port paired with the exception tap" \
 ip -n "$SRV" addr add "$XNET.1/24" dev bsx0
 ip -n "$SRV" link set bsx0 up
 ok=0
-for _ in $(seq 20); do
-  ip netns exec "$CLI" ping -c 1 -W 1 "$XNET.1" >/dev/null 2>&1 && { ok=1; break; }
-done
+ping_tap && ok=1
 bs_check "ping (ARP + ICMP) through the exception path" test $ok = 1
 code=$(ip netns exec "$CLI" curl -s -m 20 -o "$BS_TMP/http.bin" -w '%{http_code}' "http://$XNET.1:8080/big.bin" || true)
 bs_check "HTTP (TCP) through the exception path: $code" test "$code" = 200
@@ -158,9 +158,7 @@ start_dpdk "$BS_TMP/exc.conf"
 ip -n "$SRV" addr add "$XNET.1/24" dev bsx0
 ip -n "$SRV" link set bsx0 up
 ok=0
-for _ in $(seq 20); do
-  ip netns exec "$CLI" ping -c 1 -W 1 "$XNET.1" >/dev/null 2>&1 && { ok=1; break; }
-done
+ping_tap && ok=1
 bs_check "after kill -9 and a restart: ping through the new tap" test $ok = 1
 tftp_get "$CLI" "$XNET.1" big.bin "$BS_TMP/got6.bin" || bs_fail "TFTP after the restart failed"
 bs_check "after kill -9 and a restart: TFTP byte-identical" cmp -s "$BS_TMP/tftp/big.bin" "$BS_TMP/got6.bin"

@@ -70,8 +70,7 @@ start() {
   bs_start_server "$SRV" "$conf"
   bs_wait_udp "$SRV" 67
   bs_wait_tcp "$SRV" 8080
-  for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
-  [ -S "$sock" ] || bs_fail "no control socket at $sock"
+  bs_ctl_wait "$sock"
 }
 
 # $1: what the drop line must say (Landlock, seccomp); $2: the errnos

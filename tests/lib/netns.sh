@@ -374,11 +374,10 @@ bs_stat() {
 # bs_xdp_attached NS IF: true while an XDP program is attached to NS/IF.
 bs_xdp_attached() { ip -n "$1" -d link show "$2" | grep -q 'prog/xdp'; }
 
-# bs_kill9_during NS IF CMD...: start CMD (a download) in the background,
-# kill -9 the server while it runs, and check that the XDP program went
-# with the process (bpf_link): nothing left on NS/IF.
-bs_kill9_during() {
-  local ns=$1 ifc=$2 dl; shift 2
+# bs_kill9_while CMD...: start CMD (a download) in the background, kill -9
+# the server while it runs, then stop CMD.
+bs_kill9_while() {
+  local dl
   "$@" >/dev/null 2>&1 &
   dl=$!
   sleep 0.3
@@ -387,6 +386,14 @@ bs_kill9_during() {
   BS_SERVER_PID=
   kill "$dl" 2>/dev/null || true
   wait "$dl" 2>/dev/null || true
+}
+
+# bs_kill9_during NS IF CMD...: start CMD (a download) in the background,
+# kill -9 the server while it runs, and check that the XDP program went
+# with the process (bpf_link): nothing left on NS/IF.
+bs_kill9_during() {
+  local ns=$1 ifc=$2; shift 2
+  bs_kill9_while "$@"
   for _ in $(seq 20); do bs_xdp_attached "$ns" "$ifc" || break; sleep 0.1; done
   bs_check "no XDP program left after kill -9" bash -c "! ip -n $ns -d link show $ifc | grep -q prog/xdp"
 }
