@@ -20,8 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 bs_init install_once
 bs_require qemu-system-x86_64 curl as ld
 bs_assets_build || bs_fail "boot assets"
-CTL=${BOOTSTORMCTL:-$(dirname "$BS_SERVER")/bootstormctl}
-[ -x "$CTL" ] || bs_fail "bootstormctl not found at $CTL (set BOOTSTORMCTL)"
+bs_beside CTL "${BOOTSTORMCTL:-}" bootstormctl "set BOOTSTORMCTL"
 TIMEOUT=${BS_E2E_TIMEOUT:-180}
 PORT=8080
 MAC=52:54:00:e7:fa:61

@@ -15,8 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 bs_init bench_smoke
 bs_require /usr/bin/python3
 [ "$BS_PEER" = bootstorm ] || { echo "SKIP: compares bootstorm with the peers itself" >&2; exit 77; }
-STORM=${STORM:-$(dirname "$BS_SERVER")/bench/bootstorm-storm}
-[ -x "$STORM" ] || bs_fail "generator $STORM not found (meson compile -C build bootstorm-storm, or STORM=...)"
+bs_beside STORM "${STORM:-}" bench/bootstorm-storm "meson compile -C build bootstorm-storm, or STORM=..."
 export BOOTSTORM=$BS_SERVER STORM
 bench=$here/../../bench
 

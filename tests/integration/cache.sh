@@ -13,8 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/netns.sh"
 bs_init cache
 bs_require /usr/bin/python3
-CTL=${BOOTSTORMCTL:-$(dirname "$BS_SERVER")/bootstormctl}
-[ -x "$CTL" ] || bs_fail "bootstormctl not found at $CTL (set BOOTSTORMCTL)"
+bs_beside CTL "${BOOTSTORMCTL:-}" bootstormctl "set BOOTSTORMCTL"
 TFTPC="/usr/bin/python3 $here/../lib/tftpc.py"
 
 bs_ns SRV srv

@@ -17,8 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/netns.sh"
 bs_init hosts
 bs_require udhcpc curl /usr/bin/python3
-CTL=${BOOTSTORMCTL:-$(dirname "$BS_SERVER")/bootstormctl}
-[ -x "$CTL" ] || bs_fail "bootstormctl not found at $CTL (set BOOTSTORMCTL)"
+bs_beside CTL "${BOOTSTORMCTL:-}" bootstormctl "set BOOTSTORMCTL"
 TFTPC="/usr/bin/python3 $here/../lib/tftpc.py"
 PROBE="/usr/bin/python3 $here/../lib/pxe_probe.py"
 

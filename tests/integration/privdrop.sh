@@ -20,8 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/netns.sh"
 bs_init privdrop
 bs_require udhcpc curl tftp cmp /usr/bin/python3
-CTL=${BOOTSTORMCTL:-$(dirname "$BS_SERVER")/bootstormctl}
-[ -x "$CTL" ] || bs_fail "bootstormctl not found at $CTL (set BOOTSTORMCTL)"
+bs_beside CTL "${BOOTSTORMCTL:-}" bootstormctl "set BOOTSTORMCTL"
 
 bs_ns SRV srv
 bs_ns CLI cli

@@ -16,8 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/netns.sh"
 bs_init storm_proxy_smoke
 bs_require /usr/bin/python3 /usr/sbin/dnsmasq
-STORM=${STORM:-$(dirname "$BS_SERVER")/bench/bootstorm-storm}
-[ -x "$STORM" ] || bs_fail "generator $STORM not found (meson compile -C build bootstorm-storm, or STORM=...)"
+bs_beside STORM "${STORM:-}" bench/bootstorm-storm "meson compile -C build bootstorm-storm, or STORM=..."
 N=30
 PFX=10.231.41
 

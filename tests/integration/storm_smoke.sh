@@ -13,8 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/netns.sh"
 bs_init storm_smoke
 bs_require /usr/bin/python3
-STORM=${STORM:-$(dirname "$BS_SERVER")/bench/bootstorm-storm}
-[ -x "$STORM" ] || bs_fail "generator $STORM not found (meson compile -C build bootstorm-storm, or STORM=...)"
+bs_beside STORM "${STORM:-}" bench/bootstorm-storm "meson compile -C build bootstorm-storm, or STORM=..."
 N=50
 
 bs_ns SRV srv

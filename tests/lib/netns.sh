@@ -407,14 +407,22 @@ bs_perfdhcp_stat() {
     inx && index($0, f ":") == 1 { sub(/^[^:]*: */, ""); print $1; exit }' "$1"
 }
 
+# bs_beside VAR OVERRIDE NAME HINT: VAR = OVERRIDE if set, else NAME next
+# to the server binary (a build dir: bootstormctl, bench/bootstorm-storm);
+# fails the test, with HINT, when it is not an executable.
+bs_beside() {
+  local path=${2:-$(dirname "$BS_SERVER")/$3}
+  [ -x "$path" ] || bs_fail "$(basename "$3") not found at $path ($4)"
+  printf -v "$1" '%s' "$path"
+}
+
 # bs_ctl_wait SOCK: wait until the server started last has its control
 # socket SOCK; then bs_ctl ARGS... runs bootstormctl on it (BOOTSTORMCTL,
 # else the one next to the server binary) and bs_ctl_stat NAME prints one
 # of its counters.
 bs_ctl_wait() {
   BS_CTL_SOCK=$1
-  BS_CTL=${BOOTSTORMCTL:-$(dirname "$BS_SERVER")/bootstormctl}
-  [ -x "$BS_CTL" ] || bs_fail "bootstormctl not found at $BS_CTL (set BOOTSTORMCTL)"
+  bs_beside BS_CTL "${BOOTSTORMCTL:-}" bootstormctl "set BOOTSTORMCTL"
   for _ in $(seq 50); do [ -S "$1" ] && return 0; sleep 0.1; done
   bs_fail "no control socket at $1"
 }
