@@ -820,6 +820,14 @@ static void app_stats(void *arg, bs_stat_fn fn, void *fnarg)
 	}
 	if (a->leases)
 		fn(fnarg, "leases", lease_count(a->leases));
+	if (a->ntftp > 1) {
+		uint64_t dropped;
+
+		pthread_mutex_lock(&a->dq_lock);
+		dropped = a->dq_dropped;
+		pthread_mutex_unlock(&a->dq_lock);
+		fn(fnarg, "hosts_delivered_dropped", dropped);
+	}
 	if (a->ctl)
 		bs_ctl_stats_foreach(a->ctl, fn, fnarg);
 }

@@ -477,6 +477,14 @@ static bool start_linger(struct bs_http *h, struct conn *c, uint64_t now)
    at the end of each sendfile() call (which pushes its last partial
    segment when TCP_NODELAY is on); uncorking at the end pushes the tail.
    nginx's tcp_nopush does the same. A failure only costs segment size. */
+/* A send that cannot go on: count it, close, and tell conn_write's caller. */
+static bool conn_fail(struct bs_http *h, struct conn *c)
+{
+	h->st[HS_ERRORS]++;
+	conn_close(h, c);
+	return false;
+}
+
 static void conn_cork(struct conn *c, bool on)
 {
 	int v = on;
@@ -505,9 +513,7 @@ static bool conn_write(struct bs_http *h, struct conn *c, uint64_t now)
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				goto blocked;
-			h->st[HS_ERRORS]++;
-			conn_close(h, c);
-			return false;
+			return conn_fail(h, c);
 		}
 		c->head_off += (size_t)n;
 		progress = true;
@@ -527,17 +533,13 @@ static bool conn_write(struct bs_http *h, struct conn *c, uint64_t now)
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				goto blocked;
-			h->st[HS_ERRORS]++;
-			conn_close(h, c);
-			return false;
+			return conn_fail(h, c);
 		}
 		if (n == 0) {
 			/* The file shrank under its mapping (rewritten in place
 			   instead of replaced by rename): what we promised in
 			   Content-Length cannot be sent. */
-			h->st[HS_ERRORS]++;
-			conn_close(h, c);
-			return false;
+			return conn_fail(h, c);
 		}
 		c->off += (uint64_t)n;
 		budget -= (uint64_t)n;
