@@ -78,6 +78,8 @@ struct bs_config {
 	char http_root[256];	 /* http-root; "" = tftp-root */
 	uint32_t http_max_conns; /* http-max-conns; 0 = 1024 */
 	uint32_t http_timeout;	 /* http-timeout, seconds; 0 = 30 */
+	/* http-send-buffer: 0 auto, UINT32_MAX kernel, else SO_SNDBUF bytes */
+	uint32_t http_send_buffer;
 
 	/* Image cache (docs/http.md "Image cache") */
 #define BS_MAX_CACHE_WARM 32

@@ -915,8 +915,10 @@ static void d_cache_warm(struct cfg_ctx *c, struct cfg_field *f, size_t n)
 	cfg->ncache_warm++;
 }
 
-/* SIZE: bytes, or with a K, M, G or T suffix (powers of 1024). */
-static void d_cache_size(struct cfg_ctx *c, struct cfg_field *f, size_t n)
+/* SIZE: bytes, or with a K, M, G or T suffix (powers of 1024), from min
+   to max bytes; eg is an example for the message. 0, or -1 after the error. */
+static int one_size(struct cfg_ctx *c, struct cfg_field *f, size_t n, uint64_t min,
+		    uint64_t max, const char *eg, uint64_t *out)
 {
 	static const char units[] = "KMGT";
 	char num[32];
@@ -926,8 +928,8 @@ static void d_cache_size(struct cfg_ctx *c, struct cfg_field *f, size_t n)
 	uint64_t v;
 
 	if (n != 1 || len == 0 || len >= sizeof(num)) {
-		cfg_err(c, "expected one size (e.g. 512M, 4G)");
-		return;
+		cfg_err(c, "expected one size (e.g. %s)", eg);
+		return -1;
 	}
 	memcpy(num, f[0].s, len + 1);
 	u = strchr(units, num[len - 1] & ~0x20);
@@ -936,10 +938,40 @@ static void d_cache_size(struct cfg_ctx *c, struct cfg_field *f, size_t n)
 		num[len - 1] = '\0';
 	}
 	if (cfg_parse_u64(num, 1, UINT64_MAX >> shift, &v)) {
-		cfg_err(c, "\"%s\" is not a size (expected e.g. 512M, 4G)", f[0].s);
-		return;
+		cfg_err(c, "\"%s\" is not a size (expected e.g. %s)", f[0].s, eg);
+		return -1;
 	}
-	c->cfg->cache_size = v << shift;
+	v <<= shift;
+	if (v < min || v > max) {
+		cfg_err(c, "%s is out of range (expected %llu to %llu bytes)", f[0].s,
+			(unsigned long long)min, (unsigned long long)max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static void d_cache_size(struct cfg_ctx *c, struct cfg_field *f, size_t n)
+{
+	uint64_t v;
+
+	if (one_size(c, f, n, 1, UINT64_MAX, "512M, 4G", &v) == 0)
+		c->cfg->cache_size = v;
+}
+
+/* auto, kernel or a SO_SNDBUF size (dataplane/http_server.h send_buffer) */
+static void d_http_send_buffer(struct cfg_ctx *c, struct cfg_field *f, size_t n)
+{
+	uint64_t v;
+
+	if (n == 1 && strcmp(f[0].s, "auto") == 0)
+		c->cfg->http_send_buffer = 0;
+	else if (n == 1 && strcmp(f[0].s, "kernel") == 0)
+		c->cfg->http_send_buffer = UINT32_MAX;
+	else if (n == 1 && !(f[0].s[0] >= '0' && f[0].s[0] <= '9'))
+		cfg_err(c, "\"%s\": expected auto, kernel or a size (e.g. 256K)", f[0].s);
+	else if (one_size(c, f, n, 4096, 64u << 20, "auto, kernel, 256K", &v) == 0)
+		c->cfg->http_send_buffer = (uint32_t)v;
 }
 
 /* ---- control socket (not in dnsmasq) ----------------------------------- */
@@ -1032,6 +1064,7 @@ const struct cfg_directive cfg_directives[] = {
     {"http-root", CFG_ARG_REQ, d_http_root, "DIRECTORY", 0},
     {"http-max-conns", CFG_ARG_REQ, d_http_max_conns, "NUMBER", 0},
     {"http-timeout", CFG_ARG_REQ, d_http_timeout, "SECONDS", 0},
+    {"http-send-buffer", CFG_ARG_REQ, d_http_send_buffer, "auto|kernel|SIZE", 0},
     {"cache-warm", CFG_ARG_REQ, d_cache_warm, "PATH", 0},
     {"cache-size", CFG_ARG_REQ, d_cache_size, "SIZE", 0},
     {"control-socket", CFG_ARG_REQ, d_control_socket, "PATH", 0},

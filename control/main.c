@@ -314,6 +314,7 @@ static void app_reload(void *arg)
 	    strcmp(ncfg->http_root, a->cfg->http_root) != 0 ||
 	    ncfg->http_max_conns != a->cfg->http_max_conns ||
 	    ncfg->http_timeout != a->cfg->http_timeout ||
+	    ncfg->http_send_buffer != a->cfg->http_send_buffer ||
 	    ncfg->metrics_addr != a->cfg->metrics_addr ||
 	    ncfg->metrics_port != a->cfg->metrics_port)
 		bs_logf(&a->log, LOG_WARNING, "reload: HTTP settings changed: they need a restart");
@@ -877,6 +878,7 @@ static int open_http(struct app *a)
 	    .port = cfg->http_port,
 	    .max_conns = cfg->http_max_conns,
 	    .timeout_ms = cfg->http_timeout * 1000,
+	    .send_buffer = cfg->http_send_buffer,
 	    .cache = a->cache,
 	    .log = &a->log,
 	    .stats = app_stats,

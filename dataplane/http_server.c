@@ -45,6 +45,7 @@
 #include <sys/epoll.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -83,6 +84,7 @@ enum http_stat {
 	HS_METRICS,
 	HS_IPXE,
 	HS_DONE,
+	HS_SNDBUF,
 	HS_COUNT
 };
 
@@ -93,7 +95,7 @@ static const char *const hs_names[HS_COUNT] = {
     [HS_5XX] = "http_status_5xx",	    [HS_BYTES] = "http_bytes_sent",
     [HS_TIMEOUTS] = "http_timeouts",	    [HS_ERRORS] = "http_errors",
     [HS_METRICS] = "http_metrics_requests", [HS_IPXE] = "http_ipxe_scripts",
-    [HS_DONE] = "http_done_reports",
+    [HS_DONE] = "http_done_reports",	    [HS_SNDBUF] = "http_send_buffers_set",
 };
 
 struct conn {
@@ -110,7 +112,8 @@ struct conn {
 	   sent instead of head[] */
 	char *dyn;
 
-	bool corked; /* TCP_CORK on while a large body is sent */
+	bool corked;	 /* TCP_CORK on while a large body is sent */
+	uint32_t sndbuf; /* SO_SNDBUF we set, 0: the kernel's autotuning */
 	/* the response being written */
 	char head[HTTP_HEAD_CAP]; /* head, plus the body of error answers */
 	size_t head_len, head_off;
@@ -133,6 +136,9 @@ struct bs_http {
 	int mfd;	    /* metrics listener, -1: none */
 	struct conn *conns; /* list of all connections */
 	uint32_t nconns;
+	/* auto send buffers: the budget of all large bodies and autotuning's
+	   ceiling, both from sysctls read at start (0: not known, autotune) */
+	uint64_t snd_budget, wmem_max;
 	uint64_t next_tick;
 	struct bs_ratelimit rl;
 	uint64_t st[HS_COUNT];
@@ -353,6 +359,31 @@ static void answer_done(struct bs_http *h, struct conn *c, const struct http_req
 		       strlen(said[rc > 0]));
 }
 
+/* Size the send buffer for a large body (proto/http.h http_send_buffer():
+   the share of all open connections). Once set, the kernel no longer
+   autotunes that socket, so a capped connection whose share grew again
+   gets autotuning's ceiling back. */
+static void conn_send_buffer(struct bs_http *h, struct conn *c)
+{
+	uint32_t v = h->cfg.send_buffer;
+	int iv;
+
+	if (v == HTTP_SNDBUF_KERNEL)
+		return;
+	if (v == 0) {
+		v = http_send_buffer(h->snd_budget, h->nconns, h->wmem_max);
+		if (v == 0 && c->sndbuf)
+			v = (uint32_t)(h->wmem_max / 2);
+	}
+	if (v == 0 || v == c->sndbuf)
+		return;
+	iv = v > INT32_MAX ? INT32_MAX : (int)v;
+	if (setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &iv, sizeof(iv)) == 0) {
+		c->sndbuf = v;
+		h->st[HS_SNDBUF]++;
+	}
+}
+
 /* Build the answer to one parsed request into c (state becomes WRITE). */
 static void answer(struct bs_http *h, struct conn *c, const struct http_req *q)
 {
@@ -424,6 +455,8 @@ static void answer(struct bs_http *h, struct conn *c, const struct http_req *q)
 	c->body_len = is_head ? 0 : a.len;
 	c->close_after = !keep;
 	if (!is_head && a.len > 0 && (a.status == 200 || a.status == 206)) {
+		if (a.len >= HTTP_CORK_MIN)
+			conn_send_buffer(h, c);
 		c->file = f; /* the reference lives until the body is sent */
 		c->off = a.start;
 		c->end = a.start + a.len;
@@ -793,6 +826,39 @@ int bs_http_fd(const struct bs_http *h)
 	return h->epfd;
 }
 
+/* Auto send buffers: a quarter of tcp_mem's low mark (below it the kernel
+   does not regulate TCP memory at all) for all bodies, the rest left to
+   the host's other sockets; read now, before the sandbox hides /proc/sys.
+   tcp_mem is in pages, tcp_wmem in bytes (its third field the ceiling).
+   tcp_mem is global and shown only in the first network namespace; in
+   another one, the kernel's default for it: 3/64 of RAM (tcp_init()). */
+static void read_tcp_mem(struct bs_http *h)
+{
+	unsigned long long low = 0, wmax = 0, a, b;
+	long page = sysconf(_SC_PAGESIZE);
+	struct sysinfo si;
+	FILE *f;
+
+	f = fopen("/proc/sys/net/ipv4/tcp_mem", "re");
+	if (f) {
+		if (fscanf(f, "%llu", &low) != 1)
+			low = 0;
+		fclose(f);
+	} else if (page > 0 && sysinfo(&si) == 0) {
+		low = (unsigned long long)si.totalram * si.mem_unit / (unsigned long long)page * 3 / 64;
+	}
+	f = fopen("/proc/sys/net/ipv4/tcp_wmem", "re");
+	if (f) {
+		if (fscanf(f, "%llu %llu %llu", &a, &b, &wmax) != 3)
+			wmax = 0;
+		fclose(f);
+	}
+	if (low && wmax && page > 0) {
+		h->snd_budget = low * (unsigned long long)page / 4;
+		h->wmem_max = wmax;
+	}
+}
+
 struct bs_http *bs_http_new(const struct bs_http_config *cfg)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET};
@@ -816,6 +882,8 @@ struct bs_http *bs_http_new(const struct bs_http_config *cfg)
 		h->cfg.max_conns = HTTP_DEF_MAX_CONNS;
 	if (!h->cfg.timeout_ms)
 		h->cfg.timeout_ms = HTTP_DEF_TIMEOUT;
+	if (!h->cfg.send_buffer)
+		read_tcp_mem(h);
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
 	h->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (h->epfd < 0 || h->lfd < 0)

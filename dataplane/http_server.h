@@ -20,6 +20,8 @@
 struct bs_cache;
 struct bs_http;
 
+#define HTTP_SNDBUF_KERNEL UINT32_MAX
+
 struct bs_http_config {
 	uint32_t addr;	    /* host order; 0 = all addresses */
 	uint16_t port;	    /* must not be 0 */
@@ -29,6 +31,11 @@ struct bs_http_config {
 	   must make progress within it, an idle keep-alive connection is
 	   closed after it. */
 	uint32_t timeout_ms;
+	/* Send buffer for large bodies (proto/http.h http_send_buffer()):
+	   0 = auto (a share of tcp_mem per connection when many are open),
+	   HTTP_SNDBUF_KERNEL = always the kernel's autotuning, else this
+	   SO_SNDBUF value for every large body. */
+	uint32_t send_buffer;
 	struct bs_cache *cache; /* borrowed; paths are relative to its root */
 	const struct bs_log *log;
 

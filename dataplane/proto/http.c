@@ -821,3 +821,19 @@ void http_metrics_free(struct http_metrics *m)
 	free(m->buf);
 	*m = (struct http_metrics){0};
 }
+
+uint32_t http_send_buffer(uint64_t budget, uint32_t nconns, uint64_t wmem_max)
+{
+	uint64_t share;
+
+	if (budget == 0 || nconns == 0)
+		return 0;
+	share = budget / nconns;
+	if (share >= wmem_max)
+		return 0;
+	if (share < HTTP_SNDBUF_FLOOR)
+		share = HTTP_SNDBUF_FLOOR;
+	if (share / 2 > INT32_MAX) /* setsockopt takes an int */
+		return INT32_MAX;
+	return (uint32_t)(share / 2);
+}

@@ -126,6 +126,22 @@ size_t http_build_head(const struct http_resp *r, char *buf, size_t cap);
 const char *http_content_type(const char *path, size_t len);
 
 /*
+ * The send buffer of a connection about to send a large body while
+ * nconns connections are open (it included). Many concurrent downloads
+ * each autotuned up to net.ipv4.tcp_wmem's ceiling (wmem_max, 4 MiB by
+ * default) add up past net.ipv4.tcp_mem, and a kernel under TCP memory
+ * pressure shrinks every buffer and throughput collapses (1,000 downloads
+ * over veth: 709 MB/s at 2 MiB a connection, 2,957 MB/s at 256 KiB, see
+ * docs/http.md). So all bodies together get budget bytes: each connection
+ * its share, never less than HTTP_SNDBUF_FLOOR (a 10 Gbit/s LAN's
+ * bandwidth-delay product with room to spare). Returns the SO_SNDBUF value
+ * to set (the kernel doubles it for its bookkeeping), or 0: the share is
+ * at least what autotuning may reach, leave it to the kernel.
+ */
+#define HTTP_SNDBUF_FLOOR (256u << 10)
+uint32_t http_send_buffer(uint64_t budget, uint32_t nconns, uint64_t wmem_max);
+
+/*
  * Prometheus text exposition (format 0.0.4) of counters given one at a
  * time as (name, value), in the order bs_stat_fn walks give them. Names
  * become bootstorm_<name>, some prefixes become a family with a label

@@ -190,7 +190,8 @@ import socket, sys, time
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32768)
 s.connect(("10.231.240.1", 8080))
-s.sendall(b"GET /swap.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+path = sys.argv[2] if len(sys.argv) > 2 else "/swap.bin"
+s.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
 data = b""
 while True:
     d = s.recv(32768)
@@ -232,7 +233,8 @@ for want in '^# TYPE bootstorm_http_responses_total counter$' \
   '^bootstorm_http_responses_total{code="2xx"} [1-9]' '^bootstorm_http_conns_active [1-9]' \
   '^# TYPE bootstorm_http_conns_active gauge$' '^bootstorm_worker_rx_pkts_total [0-9]' \
   '^bootstorm_dhcp_rx_total{type="discover"} 0$' '^bootstorm_leases 0$' \
-  '^bootstorm_cache_hits_total [1-9]'; do
+  '^bootstorm_cache_hits_total [1-9]' \
+  '^bootstorm_http_send_buffers_set_total 0$'; do
   grep -q "$want" "$BS_TMP/m1" || bs_fail "/metrics lacks $want"
 done
 # every line is a comment or "name{labels} value"; one TYPE per family
@@ -259,9 +261,10 @@ got=$(ipxe)
 [ "$got" = "#!ipxe|exit|" ] || bs_fail "script without mac: $got"
 bs_log "ok: /boot.ipxe: tagged host -> kernel+initrd, known -> chain, unknown/no mac -> exit"
 
-# metrics on their own address: only there
+# metrics on their own address: only there; and a fixed send buffer
 bs_stop_server
 echo "metrics-address=10.231.240.1:9100" >>"$conf"
+echo "http-send-buffer=256K" >>"$conf"
 bs_start_server "$SRV" "$conf"
 bs_wait_tcp "$SRV" 9100
 st=$(code "$U/metrics")
@@ -271,4 +274,21 @@ grep -q '^bootstorm_http_metrics_requests_total 1$' "$BS_TMP/m3" || bs_fail "met
 st=$(code http://10.231.240.1:9100/big.bin)
 [ "$st" = 404 ] || bs_fail "a boot file on the metrics port: $st, want 404"
 bs_log "ok: metrics-address: /metrics there only, no boot files there"
+
+# http-send-buffer=256K: the kernel doubles SO_SNDBUF, ss shows tb524288
+# on the server's end of a slow download (auto, above, set none)
+bs_bg "$BS_TMP/slowget2.log" ip netns exec "$CLI" timeout 60 /usr/bin/python3 "$BS_TMP/slowget.py" "$BS_TMP/slow2" /big.bin
+slow_pid=$BS_LAST_PID
+tb=
+for _ in $(seq 50); do
+  tb=$(ip netns exec "$SRV" ss -Htmn state established '( sport = :8080 )' | grep -o 'tb[0-9]*' | head -n1 || true)
+  [ -n "$tb" ] && break
+  sleep 0.1
+done
+[ "$tb" = tb524288 ] || bs_fail "send buffer with http-send-buffer=256K: '$tb', want tb524288"
+wait "$slow_pid" || bs_fail "slow download of big.bin failed: $(cat "$BS_TMP/slowget2.log")"
+cmp -s "$root/big.bin" "$BS_TMP/slow2" || bs_fail "slow download of big.bin: wrong content"
+c -o "$BS_TMP/m4" http://10.231.240.1:9100/metrics
+grep -q '^bootstorm_http_send_buffers_set_total 1$' "$BS_TMP/m4" || bs_fail "send buffer counter: $(grep send_buffers "$BS_TMP/m4")"
+bs_log "ok: http-send-buffer=256K: $tb on the server socket, counted, file whole"
 bs_pass

@@ -876,6 +876,24 @@ static void test_server_generated(void)
 	rmdir(dir);
 }
 
+/* The send buffer share: autotuning while the share is at least its
+   ceiling, then budget / n halved (the kernel doubles SO_SNDBUF), never
+   below the floor. */
+static void test_send_buffer(void)
+{
+	const uint64_t budget = 256ull << 20, wmax = 4u << 20;
+
+	CU_ASSERT_EQUAL(http_send_buffer(budget, 1, wmax), 0);
+	CU_ASSERT_EQUAL(http_send_buffer(budget, 64, wmax), 0);	       /* 4 MiB each */
+	CU_ASSERT_EQUAL(http_send_buffer(budget, 65, wmax), (budget / 65) / 2); /* just under */
+	CU_ASSERT_EQUAL(http_send_buffer(budget, 1024, wmax), (256u << 10) / 2);
+	CU_ASSERT_EQUAL(http_send_buffer(budget, 100000, wmax), HTTP_SNDBUF_FLOOR / 2);
+	CU_ASSERT_EQUAL(http_send_buffer(0, 1000, wmax), 0); /* budget unknown */
+	CU_ASSERT_EQUAL(http_send_buffer(budget, 0, wmax), 0);
+	CU_ASSERT_EQUAL(http_send_buffer(UINT64_MAX, 1, UINT64_MAX), 0);
+	CU_ASSERT_EQUAL(http_send_buffer(16ull << 30, 1, 32ull << 30), INT32_MAX); /* an int */
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -893,6 +911,7 @@ int main(void)
 	    {"parse query and host", test_parse_query_host},
 	    {"metrics format", test_metrics_format},
 	    {"server: metrics and ipxe", test_server_generated},
+	    {"send buffer share", test_send_buffer},
 	    {NULL, NULL},
 	};
 
