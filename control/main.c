@@ -20,7 +20,6 @@
 #include <linux/capability.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -135,7 +134,6 @@ struct app {
 	unsigned nevents;
 	struct bs_ctl_env ctl_env;
 	struct bs_config *reload_cfg; /* parsed by the reload command, for app_reload */
-	int warm_tfd;		      /* steps cache warming while armed (cache_kick) */
 	bool pid_written;
 };
 
@@ -187,9 +185,6 @@ static bool ifaces_differ(const struct bs_config *x, const struct bs_config *y)
 
 /* ---- image cache warming (docs/http.md "Image cache") ---- */
 
-#define WARM_STEP_BYTES (8u << 20) /* read ahead per step ... */
-#define WARM_STEP_NS	2000000	   /* ... every 2 ms (each step stops after ~1 ms) */
-
 static uint64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -198,40 +193,13 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void cache_kick(struct app *a, bool on)
-{
-	struct itimerspec it = {.it_interval.tv_nsec = on ? WARM_STEP_NS : 0,
-				.it_value.tv_nsec = on ? WARM_STEP_NS : 0};
-
-	if (a->worker) /* warm_tfd is set with it */
-		timerfd_settime(a->warm_tfd, 0, &it, NULL);
-}
-
-/* The worker polls the timerfd: one small step per expiry, so a warm never
-   holds the loop for longer than one WARM_STEP_BYTES readahead. */
-static void cache_warm_ready(void *arg, uint64_t now_ms)
-{
-	struct app *a = arg;
-	uint64_t n;
-
-	(void)now_ms;
-	if (read(a->warm_tfd, &n, sizeof(n)) < 0)
-		return;
-	if (!bs_cache_warm_step(a->cache, WARM_STEP_BYTES, mono_ms()))
-		cache_kick(a, false);
-}
-
 static int ctl_cache_warm(void *arg, const char *path)
 {
 	struct app *a = arg;
-	int err;
 
 	if (!a->cache)
 		return -ENOENT;
-	err = bs_cache_warm(a->cache, path, strlen(path), mono_ms());
-	if (err == 0)
-		cache_kick(a, true);
-	return err;
+	return bs_cache_warm(a->cache, path, strlen(path), mono_ms());
 }
 
 static int ctl_cache_unpin(void *arg, const char *path)
@@ -1037,17 +1005,8 @@ static int open_worker(struct app *a)
 			return err;
 		}
 	}
-	if (a->cache) {
-		struct bs_worker_fd f = {-1, cache_warm_ready, NULL, a};
-
-		f.fd = a->warm_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-		if (f.fd < 0 || (err = bs_worker_add_fd(a->worker, &f)) < 0) {
-			bs_logf(&a->log, LOG_ERR, "worker: cache warming timer: %s",
-				strerror(f.fd < 0 ? errno : -err));
-			return f.fd < 0 ? -errno : err;
-		}
-		cache_apply(a, a->cfg);
-	}
+	if (a->cache)
+		cache_apply(a, a->cfg); /* queued: the warm thread starts after the drop */
 	return 0;
 }
 
@@ -1137,8 +1096,6 @@ static void close_all(struct app *a)
 		leasefile_close(a->lf);
 	if (a->leases)
 		lease_table_free(a->leases);
-	if (a->warm_tfd > 0)
-		close(a->warm_tfd);
 	if (a->dq_fd > 0)
 		close(a->dq_fd);
 	if (a->cache)
@@ -1411,6 +1368,16 @@ static int drop_privileges(struct app *a)
 	return 0;
 }
 
+/* After the drop, so that the sandbox covers the thread too. */
+static int start_warm(struct app *a)
+{
+	int err = a->cache ? bs_cache_warm_start(a->cache) : 0;
+
+	if (err < 0)
+		bs_logf(&a->log, LOG_ERR, "cache warm thread: %s", strerror(-err));
+	return err;
+}
+
 /*
  * The dataplane process (forked by control, bs_sup_config.dataplane):
  * everything that touches packets. It does not write the lease file:
@@ -1430,7 +1397,8 @@ static int dataplane_main(void *arg, int ready_fd)
 		bs_logf(&a->log, LOG_WARNING, "dataplane: fchdir: %s", strerror(errno));
 	close(a->hstore.fd[0]); /* control's end */
 	a->hstore.fd[0] = -1;
-	if (open_all(a) < 0 || open_ctl(a) < 0 || open_worker(a) < 0 || drop_privileges(a) < 0) {
+	if (open_all(a) < 0 || open_ctl(a) < 0 || open_worker(a) < 0 || drop_privileges(a) < 0 ||
+	    start_warm(a) < 0) {
 		close_all(a);
 		return EXIT_RUNTIME;
 	}

@@ -16,9 +16,10 @@
  * off the damaged entry).
  */
 #include "cache.h"
+#include "cache_int.h"
 
 #include <errno.h>
-#include <fcntl.h> /* readahead() (_GNU_SOURCE) */
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
 #include <pthread.h>
@@ -33,79 +34,9 @@
 
 #include "proto/tftp.h"
 
-#define BS_CACHE_BUCKETS  1024 /* power of two */
-#define BS_CACHE_IDLE_MAX 256  /* unreferenced entries kept mapped */
+#define BS_CACHE_IDLE_MAX 256 /* unreferenced entries kept mapped */
 #define BS_CACHE_NAME_MAX 255
-#define BS_CACHE_RA_UNIT  (128u << 10) /* readahead() may stop at ra_pages */
 #define BS_CACHE_HUGE_MIN (64ull << 20) /* MADV_HUGEPAGE from this size */
-#define BS_CACHE_STEP_NS 1000000 /* readahead time per step, at most about */
-#define BS_CACHE_WARM_PASSES 2000 /* passes without progress before giving up */
-
-struct cache_entry {
-	struct bs_file f; /* f.priv points back here */
-	char *path;
-	size_t path_len;
-	uint32_t hash;
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtime;
-	uint32_t refs;
-	bool pinned;		      /* holds one of refs (cache warm) */
-	/* warming: a cursor over the file, see bs_cache_warm_step() */
-	bool warming, warm_done;
-	uint64_t warm_off, warm_resident, warm_issued;
-	uint32_t warm_pass;
-	uint64_t warm_start_ms, warm_end_ms;
-	struct cache_entry *warm_next; /* warming list */
-	bool indexed;		      /* in the path index (not replaced) */
-	struct cache_entry *hnext;    /* path index chain */
-	struct cache_entry *lru_prev; /* idle list, only while refs == 0 */
-	struct cache_entry *lru_next;
-};
-
-struct bs_cache {
-	int dirfd;
-	char *root;	 /* as configured, trailing '/' removed */
-	char *root_real; /* realpath() of it, for the dnsmasq-style prefix */
-	bool abs_under_root;
-	struct bs_log log;
-	struct cache_entry *buckets[BS_CACHE_BUCKETS];
-	struct cache_entry *idle_head, *idle_tail; /* head = most recent */
-	uint32_t idle;
-	uint64_t idle_bytes; /* mapped bytes of the idle list */
-	uint64_t budget;     /* cache-size; 0 = only the BS_CACHE_IDLE_MAX cap */
-	struct cache_entry *warm_head;
-	uint64_t hits, misses, files, bytes;
-	uint64_t evictions, pinned_files, pinned_bytes, resident_sampled, warm_bytes;
-	uint64_t now_ms; /* the last clock warm/warm_step were given */
-	/* TFTP workers open and close files from their own threads; every
-	   public entry point holds it (recursive: warm calls get). Taken per
-	   request, never per data packet. */
-	pthread_mutex_t lock;
-};
-
-static struct bs_cache *cache_lock(const struct bs_cache *c)
-{
-	struct bs_cache *m = (struct bs_cache *)c; /* the lock is not the data */
-
-	pthread_mutex_lock(&m->lock);
-	return m;
-}
-
-static void cache_unlock(struct bs_cache **c)
-{
-	pthread_mutex_unlock(&(*c)->lock);
-}
-
-/* Held until the end of the enclosing block. */
-#define CACHE_LOCKED(c)                                                                            \
-	struct bs_cache *cache_held_ __attribute__((cleanup(cache_unlock))) = cache_lock(c)
-
-
-static void entry_pin(struct bs_cache *c, struct cache_entry *e, uint64_t now_ms);
-static void warm_queue(struct bs_cache *c, struct cache_entry *e, uint64_t now_ms);
-static void entry_unpin(struct bs_cache *c, struct cache_entry *e);
 
 static uint32_t path_hash(const char *p, size_t n)
 {
@@ -146,6 +77,7 @@ struct bs_cache *bs_cache_new(const char *root, const struct bs_log *log)
 		pthread_mutex_init(&c->lock, &ma);
 		pthread_mutexattr_destroy(&ma);
 	}
+	pthread_cond_init(&c->warm_cond, NULL);
 	c->dirfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (c->dirfd < 0)
 		goto fail;
@@ -162,7 +94,7 @@ fail:
 	return NULL;
 }
 
-static void idle_unlink(struct bs_cache *c, struct cache_entry *e)
+void cache_idle_unlink(struct bs_cache *c, struct cache_entry *e)
 {
 	if (e->lru_prev)
 		e->lru_prev->lru_next = e->lru_next;
@@ -189,22 +121,10 @@ static void index_unlink(struct bs_cache *c, struct cache_entry *e)
 	e->indexed = false;
 }
 
-static void warm_unlink(struct bs_cache *c, struct cache_entry *e)
-{
-	struct cache_entry **link = &c->warm_head;
-
-	while (*link && *link != e)
-		link = &(*link)->warm_next;
-	if (*link)
-		*link = e->warm_next;
-	e->warm_next = NULL;
-	e->warming = false;
-}
-
 static void entry_destroy(struct bs_cache *c, struct cache_entry *e)
 {
 	if (e->warming)
-		warm_unlink(c, e);
+		cache_warm_unlink(c, e);
 	if (e->pinned) {
 		c->pinned_files--;
 		c->pinned_bytes -= e->f.size;
@@ -225,6 +145,7 @@ void bs_cache_free(struct bs_cache *c)
 {
 	if (!c)
 		return;
+	cache_warm_fini(c); /* no chunk is being read from here on */
 	/* Entries still held by someone are freed too: the caller ends all
 	   transfers first. */
 	for (size_t i = 0; i < BS_CACHE_BUCKETS; i++)
@@ -234,6 +155,7 @@ void bs_cache_free(struct bs_cache *c)
 		close(c->dirfd);
 	free(c->root);
 	free(c->root_real);
+	pthread_cond_destroy(&c->warm_cond);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -242,7 +164,7 @@ void bs_cache_free(struct bs_cache *c)
  * dnsmasq compatibility: "absolute paths are allowed if within tftp-root".
  * Returns the length of a "<root>/" prefix to skip, 0 if none.
  */
-static size_t root_prefix(const char *root, const char *path, size_t n)
+size_t cache_root_prefix(const char *root, const char *path, size_t n)
 {
 	size_t rl = strlen(root);
 
@@ -370,9 +292,9 @@ int bs_cache_get(struct bs_cache *c, const char *path, size_t path_len, struct b
 		if ((unsigned char)path[i] < 0x20 || path[i] == 0x7f)
 			return -EINVAL;
 	if (path[0] == '/') {
-		skip = root_prefix(c->root, path, path_len);
+		skip = cache_root_prefix(c->root, path, path_len);
 		if (!skip)
-			skip = root_prefix(c->root_real, path, path_len);
+			skip = cache_root_prefix(c->root_real, path, path_len);
 		if (!skip && c->abs_under_root)
 			while (skip < path_len && path[skip] == '/')
 				skip++;
@@ -407,7 +329,7 @@ int bs_cache_get(struct bs_cache *c, const char *path, size_t path_len, struct b
 	if (e && same_version(e, &st)) {
 		c->hits++;
 		if (e->refs++ == 0)
-			idle_unlink(c, e);
+			cache_idle_unlink(c, e);
 		err = 0;
 		goto out_close;
 	}
@@ -417,9 +339,9 @@ int bs_cache_get(struct bs_cache *c, const char *path, size_t path_len, struct b
 		pinned = e->pinned;
 		index_unlink(c, e);
 		if (pinned) {
-			entry_unpin(c, e);
+			cache_entry_unpin(c, e);
 		} else if (e->refs == 0) {
-			idle_unlink(c, e);
+			cache_idle_unlink(c, e);
 			entry_destroy(c, e);
 		}
 	}
@@ -429,7 +351,7 @@ int bs_cache_get(struct bs_cache *c, const char *path, size_t path_len, struct b
 		goto out_close;
 	e->refs = 1;
 	if (pinned)
-		entry_pin(c, e, c->now_ms);
+		cache_entry_pin(c, e, c->now_ms);
 	*out = &e->f;
 	return 0; /* fd now belongs to the entry */
 
@@ -448,7 +370,7 @@ static void cache_trim(struct bs_cache *c)
 	       (c->idle > BS_CACHE_IDLE_MAX || (c->budget && c->idle_bytes > c->budget))) {
 		struct cache_entry *old = c->idle_tail;
 
-		idle_unlink(c, old);
+		cache_idle_unlink(c, old);
 		entry_destroy(c, old);
 		c->evictions++;
 	}
@@ -505,258 +427,6 @@ void bs_cache_set_budget(struct bs_cache *c, uint64_t bytes)
 	CACHE_LOCKED(c);
 	c->budget = bytes;
 	cache_trim(c);
-}
-
-/* ---- pinning and warming ------------------------------------------------ */
-
-static uint64_t page_size(void)
-{
-	long p = sysconf(_SC_PAGESIZE);
-
-	return p > 0 ? (uint64_t)p : 4096;
-}
-
-/* Resident bytes of [off, off + len) of the mapping (page cache, mincore).
-   first_missing: the offset of the first page not resident, or off + len. */
-static uint64_t resident_range(const struct cache_entry *e, uint64_t off, uint64_t len,
-			       uint64_t *first_missing)
-{
-	unsigned char vec[1024];
-	uint64_t ps = page_size(), res = 0, end = off + len;
-
-	if (first_missing)
-		*first_missing = end;
-	off &= ~(ps - 1);
-	while (off < end) {
-		uint64_t n = (end - off + ps - 1) / ps;
-
-		if (n > sizeof(vec))
-			n = sizeof(vec);
-		if (mincore((void *)(e->f.data + off), (size_t)(n * ps < e->f.size - off
-									? n * ps
-									: e->f.size - off),
-			    vec) < 0)
-			return res;
-		for (uint64_t i = 0; i < n; i++) {
-			uint64_t po = off + i * ps;
-			uint64_t pl = e->f.size - po < ps ? e->f.size - po : ps;
-
-			if (vec[i] & 1)
-				res += pl;
-			else if (first_missing && *first_missing == end)
-				*first_missing = po;
-		}
-		off += n * ps;
-	}
-	return res;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t entry_resident(const struct cache_entry *e)
-{
-	return e->f.size ? resident_range(e, 0, e->f.size, NULL) : 0;
-}
-
-int bs_cache_warm(struct bs_cache *c, const char *path, size_t path_len, uint64_t now_ms)
-{
-	CACHE_LOCKED(c);
-	struct bs_file *f;
-	struct cache_entry *e;
-	int err = bs_cache_get(c, path, path_len, &f);
-
-	if (err < 0)
-		return err;
-	e = f->priv;
-	c->now_ms = now_ms;
-	if (e->pinned) {
-		bs_cache_put(c, f); /* the pin holds one already */
-		warm_queue(c, e, now_ms);
-	} else {
-		entry_pin(c, e, now_ms); /* the reference from get becomes the pin */
-		bs_cache_put(c, f);
-	}
-	return 0;
-}
-
-/* (Re)start warming e from its first byte. */
-static void warm_queue(struct bs_cache *c, struct cache_entry *e, uint64_t now_ms)
-{
-	if (!e->warming) {
-		e->warming = true;
-		e->warm_next = c->warm_head;
-		c->warm_head = e;
-	}
-	e->warm_done = false;
-	e->warm_off = 0;
-	e->warm_pass = 0;
-	e->warm_issued = 0;
-	e->warm_start_ms = now_ms;
-	e->warm_end_ms = 0;
-	e->warm_resident = 0;
-}
-
-/* Take a reference for the pin and queue the entry for warming. */
-static void entry_pin(struct bs_cache *c, struct cache_entry *e, uint64_t now_ms)
-{
-	if (e->refs++ == 0)
-		idle_unlink(c, e);
-	e->pinned = true;
-	c->pinned_files++;
-	c->pinned_bytes += e->f.size;
-	warm_queue(c, e, now_ms);
-}
-
-static void entry_unpin(struct bs_cache *c, struct cache_entry *e)
-{
-	if (e->warming)
-		warm_unlink(c, e);
-	e->pinned = false;
-	c->pinned_files--;
-	c->pinned_bytes -= e->f.size;
-	bs_cache_put(c, &e->f);
-}
-
-int bs_cache_unpin(struct bs_cache *c, const char *path, size_t path_len)
-{
-	CACHE_LOCKED(c);
-	size_t skip = 0;
-
-	if (path_len && path[0] == '/') {
-		skip = root_prefix(c->root, path, path_len);
-		if (!skip)
-			skip = root_prefix(c->root_real, path, path_len);
-	}
-	path += skip;
-	path_len -= skip;
-	for (size_t i = 0; i < BS_CACHE_BUCKETS; i++)
-		for (struct cache_entry *e = c->buckets[i]; e; e = e->hnext)
-			if (e->pinned && e->path_len == path_len &&
-			    memcmp(e->path, path, path_len) == 0) {
-				entry_unpin(c, e);
-				return 0;
-			}
-	return -ENOENT;
-}
-
-void bs_cache_unpin_all(struct bs_cache *c)
-{
-	CACHE_LOCKED(c);
-	for (size_t i = 0; i < BS_CACHE_BUCKETS; i++) {
-		struct cache_entry *e = c->buckets[i], *next;
-
-		for (; e; e = next) {
-			next = e->hnext;
-			if (e->pinned)
-				entry_unpin(c, e); /* may free e, not next */
-		}
-	}
-}
-
-/*
- * One step of one file: over [warm_off, warm_off + quota), readahead() the
- * pages mincore() says are missing (in BS_CACHE_RA_UNIT pieces: one call
- * may stop at the device's readahead window). At the end of the file,
- * count what is resident: all of it ends the warming; otherwise another
- * pass starts (reads still in flight, or pages reclaimed meanwhile). After
- * BS_CACHE_WARM_PASSES passes in a row that found nothing new resident
- * (memory too small for the file), it ends as done below 100%.
- */
-static void warm_entry(struct bs_cache *c, struct cache_entry *e, uint64_t quota,
-		       uint64_t now_ms)
-{
-	uint64_t end = e->warm_off + quota, missing, resident;
-	uint64_t t0 = mono_ns();
-
-	if (end > e->f.size)
-		end = e->f.size;
-	while (e->warm_off < end) {
-		uint64_t len = end - e->warm_off;
-
-		resident_range(e, e->warm_off, len, &missing);
-		if (missing >= end)
-			break;
-		len = end - missing < BS_CACHE_RA_UNIT ? end - missing : BS_CACHE_RA_UNIT;
-		(void)readahead(e->f.fd, (off64_t)missing, (size_t)len);
-		e->warm_issued += len;
-		c->warm_bytes += len;
-		e->warm_off = missing + len;
-		/* readahead() sleeps when the device queue is full: give the
-		   loop back after BS_CACHE_STEP_NS, continue next step. */
-		if (mono_ns() - t0 > BS_CACHE_STEP_NS)
-			return;
-	}
-	e->warm_off = end;
-	if (end < e->f.size)
-		return;
-	resident = entry_resident(e);
-	if (resident > e->warm_resident)
-		e->warm_pass = 0; /* reads still landing: not stuck */
-	e->warm_resident = resident;
-	if (resident == e->f.size || ++e->warm_pass >= BS_CACHE_WARM_PASSES) {
-		e->warm_done = true;
-		e->warm_end_ms = now_ms;
-		warm_unlink(c, e);
-	} else {
-		e->warm_off = 0;
-	}
-}
-
-bool bs_cache_warm_step(struct bs_cache *c, uint64_t quota, uint64_t now_ms)
-{
-	CACHE_LOCKED(c);
-	struct cache_entry *e = c->warm_head;
-
-	c->now_ms = now_ms;
-	/* Oldest request last in the list: warm the head first, one file at
-	   a time, so that one finishes early rather than all late. */
-	if (e) {
-		if (e->f.size == 0) {
-			e->warm_done = true;
-			e->warm_end_ms = now_ms;
-			warm_unlink(c, e);
-		} else {
-			warm_entry(c, e, quota, now_ms);
-		}
-	}
-	return c->warm_head != NULL;
-}
-
-void bs_cache_status_foreach(struct bs_cache *c, uint64_t now_ms, bs_cache_status_fn fn,
-			     void *arg)
-{
-	CACHE_LOCKED(c);
-	uint64_t total = 0;
-
-	for (size_t i = 0; i < BS_CACHE_BUCKETS; i++)
-		for (struct cache_entry *e = c->buckets[i]; e; e = e->hnext) {
-			struct bs_cache_file_status s = {
-			    .path = e->path,
-			    .size = e->f.size,
-			    .resident = entry_resident(e),
-			    .refs = e->refs - (e->pinned ? 1 : 0),
-			    .pinned = e->pinned,
-			    .warming = e->warming,
-			    .done = e->warm_done,
-			};
-			uint64_t ms;
-
-			total += s.resident;
-			s.percent = e->f.size ? (unsigned)(s.resident * 100 / e->f.size) : 100;
-			if (e->warming || e->warm_done) {
-				ms = (e->warm_done ? e->warm_end_ms : now_ms) - e->warm_start_ms;
-				s.warm_ms = ms;
-				s.rate_bps = ms ? s.resident * 1000 / ms : 0;
-			}
-			fn(arg, &s);
-		}
-	c->resident_sampled = total;
 }
 
 /* ---- adapter for the TFTP server ---------------------------------------- */

@@ -86,17 +86,34 @@ void bs_cache_set_budget(struct bs_cache *c, uint64_t bytes);
 /*
  * cache warm: open path (confined like bs_cache_get), pin it (a reference
  * held by the cache: mapped and never evicted until unpinned) and queue it
- * for warming. Warming happens in bs_cache_warm_step(), called by the loop
- * in small steps: readahead() of the pages mincore() reports missing.
- * 0 or bs_cache_get()'s errors. Warming a pinned file again restarts it.
+ * for warming, newest request first. 0 or bs_cache_get()'s errors. Warming
+ * a pinned file again restarts it. now_ms: CLOCK_MONOTONIC in ms (the warm
+ * thread's clock) wherever a now_ms is asked below.
  */
 int bs_cache_warm(struct bs_cache *c, const char *path, size_t path_len, uint64_t now_ms);
 /* Drop the pin of path (as given to warm): 0, or -ENOENT if not pinned. */
 int bs_cache_unpin(struct bs_cache *c, const char *path, size_t path_len);
 void bs_cache_unpin_all(struct bs_cache *c);
-/* Read ahead at most quota bytes of the oldest warming file. Returns true
-   while files remain to warm (call again soon), false when idle. */
+
+/*
+ * Start the warm thread, which reads queued files into the page cache
+ * (madvise(MADV_POPULATE_READ) chunk by chunk, readahead() on kernels
+ * without it) and sleeps when there are none. Requests made before it
+ * starts wait for it. Once; later calls return 0. Start it after the
+ * privilege drop: the sandbox covers the threads started after it.
+ * bs_cache_free() stops and joins it. 0 or -errno (pthread_create).
+ */
+int bs_cache_warm_start(struct bs_cache *c);
+/*
+ * What the thread does in a loop, for tests and callers without it: read
+ * at most quota bytes of the newest warming file, without holding the
+ * cache lock while it reads (it blocks until they are resident). Returns
+ * true while files remain to warm, false when idle.
+ */
 bool bs_cache_warm_step(struct bs_cache *c, uint64_t quota, uint64_t now_ms);
+/* Warm with readahead() even where MADV_POPULATE_READ works (tests; chosen
+   by itself when the kernel refuses it). */
+void bs_cache_warm_set_readahead(struct bs_cache *c, bool on);
 
 struct bs_cache_file_status {
 	const char *path; /* relative to the root */

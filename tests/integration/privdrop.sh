@@ -6,7 +6,8 @@
 # every attempt must fail (EACCES/EPERM) and leave nothing behind. The
 # dataplane is not the control process (pid file), runs with
 # no_new_privs, a seccomp filter and no capabilities (CAP_BPF only with
-# AF_XDP), and still serves DHCP (udhcpc), TFTP (tftp-hpa) and HTTP (curl).
+# AF_XDP), and still serves DHCP (udhcpc), TFTP (tftp-hpa) and HTTP (curl);
+# its cache warm thread has the same filter and warms a file.
 # Host actions persist (the state file is written by control): install
 # once, a delivered file flips it, the state file changes on disk, and
 # the flip survives a restart. Two more starts apply each mechanism alone
@@ -100,6 +101,13 @@ check_drop() {
   case "${BS_SERVER_ARGS:-}" in *afxdp*) want=0000008000000000 ;; esac # CAP_BPF
   bs_check "the dataplane's capabilities: $want" \
     bash -c "[ '$(proc_field "$dpid" CapEff)' = $want ] && [ '$(proc_field "$dpid" CapPrm)' = $want ]"
+  # the cache's warm thread starts after the drop: the sandbox covers it
+  local wt
+  wt=$(grep -lx bs-warm /proc/"$dpid"/task/*/comm | head -1)
+  bs_check "the warm thread exists" test -n "$wt"
+  wt=${wt%/comm}
+  bs_check "the warm thread: seccomp $3, no_new_privs, capabilities $want" \
+    bash -c "[ '$(proc_field "${wt#/proc/}" Seccomp)' = '$3' ] && [ '$(proc_field "${wt#/proc/}" NoNewPrivs)' = 1 ] && [ '$(proc_field "${wt#/proc/}" CapEff)' = $want ]"
 }
 
 # DHCP, TFTP and HTTP after the drop; $1: lease file name, $2: the boot
@@ -114,6 +122,10 @@ check_serves() {
   bs_check "TFTP (tftp-hpa): the file, byte for byte" cmp -s "$root/boot.img" "$BS_TMP/got.img"
   ip netns exec "$CLI" curl -sS --max-time 20 -o "$BS_TMP/got.http" http://10.231.62.1:8080/boot.img
   bs_check "HTTP (curl): the file, byte for byte" cmp -s "$root/boot.img" "$BS_TMP/got.http"
+  # madvise, futex and the thread's reads pass the sandbox
+  bs_check "cache warm --wait after the drop: 100% done" \
+    bash -c "ctl_out=\$(timeout 20 '$CTL' -s '$sock' cache warm --wait boot.img) &&
+      tail -1 <<<\"\$ctl_out\" | grep -qE '^boot\.img: 200000/200000 bytes \(100%\) .* done\$'"
   case "${BS_SERVER_ARGS:-}" in
   *afxdp*) # read from the classifier's map: bpf() needs the CAP_BPF kept
     bs_check "AF_XDP: the XDP counters still read" \
