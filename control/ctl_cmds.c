@@ -489,7 +489,7 @@ static void c_cache_warm(const struct ctl_req *r, struct bs_jw *w)
 			return;
 		}
 	if (!e->cache_warm) {
-		ctl_error(w, "no image cache (TFTP is off)");
+		ctl_error(w, "no image cache (TFTP and HTTP are off)");
 		return;
 	}
 	bs_jw_key(w, "files");
@@ -552,7 +552,7 @@ static void put_cache_stat(void *arg, const char *name, uint64_t v)
 static void c_cache_status(const struct ctl_req *r, struct bs_jw *w)
 {
 	if (!r->env->cache_status) {
-		ctl_error(w, "no image cache (TFTP is off)");
+		ctl_error(w, "no image cache (TFTP and HTTP are off)");
 		return;
 	}
 	bs_jw_kbool(w, "ok", true);
@@ -578,7 +578,7 @@ static void c_cache_unpin(const struct ctl_req *r, struct bs_jw *w)
 	const char *path = bs_json_get_str(r->root, "path");
 
 	if (!r->env->cache_unpin) {
-		ctl_error(w, "no image cache (TFTP is off)");
+		ctl_error(w, "no image cache (TFTP and HTTP are off)");
 		return;
 	}
 	if (!path) {

@@ -185,6 +185,11 @@ static bool ifaces_differ(const struct bs_config *x, const struct bs_config *y)
 
 /* ---- image cache warming (docs/http.md "Image cache") ---- */
 
+struct stat_prefix {
+	bs_stat_fn fn;
+	void *arg;
+};
+
 static uint64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -193,44 +198,89 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/*
+ * Up to two caches: tftp-root's (a->cache) and http-root's when that is
+ * another directory or TFTP is off (a->http_cache). Warm and unpin act on
+ * every cache the path is found in, so an HTTP-only server (UEFI HTTP
+ * boot) warms its images like any other.
+ */
+static int app_caches(const struct app *a, struct bs_cache *out[2])
+{
+	int n = 0;
+
+	if (a->cache)
+		out[n++] = a->cache;
+	if (a->http_cache)
+		out[n++] = a->http_cache;
+	return n;
+}
+
+/* 0 when found in one cache at least, else the first cache's error */
 static int ctl_cache_warm(void *arg, const char *path)
 {
 	struct app *a = arg;
+	struct bs_cache *cs[2];
+	int n = app_caches(a, cs), first = -ENOENT, found = 0;
 
-	if (!a->cache)
-		return -ENOENT;
-	return bs_cache_warm(a->cache, path, strlen(path), mono_ms());
+	for (int i = 0; i < n; i++) {
+		int err = bs_cache_warm(cs[i], path, strlen(path), mono_ms());
+
+		if (err == 0)
+			found = 1;
+		else if (i == 0)
+			first = err;
+	}
+	return found ? 0 : first;
 }
 
 static int ctl_cache_unpin(void *arg, const char *path)
 {
 	struct app *a = arg;
+	struct bs_cache *cs[2];
+	int n = app_caches(a, cs), found = 0;
 
-	if (strcmp(path, "*") == 0) {
-		bs_cache_unpin_all(a->cache);
-		return 0;
+	for (int i = 0; i < n; i++) {
+		if (strcmp(path, "*") == 0)
+			bs_cache_unpin_all(cs[i]);
+		if (strcmp(path, "*") == 0 || bs_cache_unpin(cs[i], path, strlen(path)) == 0)
+			found = 1;
 	}
-	return bs_cache_unpin(a->cache, path, strlen(path));
+	return found ? 0 : -ENOENT;
 }
+
+static void http_cache_stat(void *arg, const char *name, uint64_t value);
 
 static void ctl_cache_status(void *arg, bs_cache_status_fn fn, void *fn_arg, bs_stat_fn sfn,
 			     void *sfn_arg)
 {
 	struct app *a = arg;
+	struct stat_prefix p = {sfn, sfn_arg};
 
-	bs_cache_status_foreach(a->cache, mono_ms(), fn, fn_arg);
-	bs_cache_stats_foreach(a->cache, sfn, sfn_arg);
+	/* the files of both, then the counters (http-root's prefixed as in
+	   app_stats() when both exist) */
+	if (a->cache)
+		bs_cache_status_foreach(a->cache, mono_ms(), fn, fn_arg);
+	if (a->http_cache)
+		bs_cache_status_foreach(a->http_cache, mono_ms(), fn, fn_arg);
+	if (a->cache)
+		bs_cache_stats_foreach(a->cache, sfn, sfn_arg);
+	if (a->http_cache)
+		bs_cache_stats_foreach(a->http_cache, a->cache ? http_cache_stat : sfn,
+				       a->cache ? (void *)&p : sfn_arg);
 }
 
 /* At start and on reload: pins are dropped, cache-warm= files pinned again. */
 static void cache_apply(struct app *a, const struct bs_config *cfg)
 {
-	if (a->http_cache)
-		bs_cache_set_budget(a->http_cache, cfg->cache_size);
-	if (!a->cache)
+	struct bs_cache *cs[2];
+	int n = app_caches(a, cs);
+
+	if (n == 0)
 		return;
-	bs_cache_unpin_all(a->cache);
-	bs_cache_set_budget(a->cache, cfg->cache_size);
+	for (int i = 0; i < n; i++) {
+		bs_cache_unpin_all(cs[i]);
+		bs_cache_set_budget(cs[i], cfg->cache_size);
+	}
 	for (unsigned i = 0; i < cfg->ncache_warm; i++) {
 		int err = ctl_cache_warm(a, cfg->cache_warm[i]);
 
@@ -758,11 +808,6 @@ static int open_io(struct app *a, struct bs_io_config *ic)
 	return err;
 }
 
-struct stat_prefix {
-	bs_stat_fn fn;
-	void *arg;
-};
-
 static void http_cache_stat(void *arg, const char *name, uint64_t value)
 {
 	const struct stat_prefix *p = arg;
@@ -1005,8 +1050,7 @@ static int open_worker(struct app *a)
 			return err;
 		}
 	}
-	if (a->cache)
-		cache_apply(a, a->cfg); /* queued: the warm thread starts after the drop */
+	cache_apply(a, a->cfg); /* queued: the warm thread starts after the drop */
 	return 0;
 }
 
@@ -1059,7 +1103,7 @@ static int open_ctl(struct app *a)
 	    .ev_rings = a->events,
 	    .nev_rings = a->nevents,
 	};
-	if (a->cache) {
+	if (a->cache || a->http_cache) {
 		a->ctl_env.cache_warm = ctl_cache_warm;
 		a->ctl_env.cache_unpin = ctl_cache_unpin;
 		a->ctl_env.cache_status = ctl_cache_status;
@@ -1371,7 +1415,11 @@ static int drop_privileges(struct app *a)
 /* After the drop, so that the sandbox covers the thread too. */
 static int start_warm(struct app *a)
 {
-	int err = a->cache ? bs_cache_warm_start(a->cache) : 0;
+	struct bs_cache *cs[2];
+	int n = app_caches(a, cs), err = 0;
+
+	for (int i = 0; i < n && err == 0; i++)
+		err = bs_cache_warm_start(cs[i]);
 
 	if (err < 0)
 		bs_logf(&a->log, LOG_ERR, "cache warm thread: %s", strerror(-err));

@@ -10,7 +10,8 @@
 #   of a warm neither crash nor restart the dataplane, and leave no pin;
 #   a reload drops the pins and pins cache-warm= again; with cache-size=3M fetching two 2 MiB files
 #   evicts the first (cache_evictions in `cache status`), while a pinned
-#   file stays. No sanitizer report in the log (BOOTSTORM=an ASan build).
+#   file stays. An HTTP-only server (no TFTP, its own http-root) warms
+#   its files too. No sanitizer report in the log (BOOTSTORM=an ASan build).
 # Drops the page cache first (echo 1 > /proc/sys/vm/drop_caches): global,
 # harmless (clean pages only; costs re-reads), meant for a test VM.
 set -euo pipefail
@@ -177,6 +178,35 @@ timeout 20 "$CTL" -s "$sock" reload >/dev/null || bs_fail "reload"
 check_status 'st["cache_pinned_files"] == 1 and f["boot.0"]["pinned"] and not f.get("a.bin", {"pinned": False})["pinned"]' \
   || bs_fail "reload drops the pins but cache-warm=boot.0"
 bs_log "ok: reload drops pins, pins cache-warm= again"
+bs_stop_server
+
+# HTTP only (UEFI HTTP boot, no TFTP): http-root's cache is warmed too,
+# by cache-warm= and by the control socket
+hroot=$BS_TMP/hroot
+mkdir -p "$hroot"
+head -c $((32 << 20)) /dev/urandom >"$hroot/live.img"
+head -c $((1 << 20)) /dev/urandom >"$hroot/loader.efi"
+evict "$hroot/live.img"
+cat >"$conf" <<CONF
+interface=s0
+port=0
+pid-file=$BS_TMP/server.pid
+control-socket=$sock
+http-port=8080
+http-root=$hroot
+cache-warm=loader.efi
+CONF
+bs_start_server "$SRV" "$conf"
+bs_wait_tcp "$SRV" 8080
+out=$(ctl cache warm --wait live.img) || bs_fail "HTTP only: cache warm --wait live.img: $out"
+check_status 'f["live.img"]["pinned"] and f["live.img"]["resident"] == f["live.img"]["size"] and f["loader.efi"]["pinned"]' \
+  || bs_fail "HTTP only: live.img and cache-warm=loader.efi pinned and resident"
+bs_check "HTTP only: live.img resident (fincore)" test "$(resident_pct "$hroot/live.img")" -ge 99
+if ctl cache warm nosuch.img >/dev/null 2>&1; then bs_fail "HTTP only: warming a missing file succeeded"; fi
+ip netns exec "$CLI" curl -sS --max-time 20 -o "$BS_TMP/live.out" http://10.231.252.1:8080/live.img \
+  || bs_fail "HTTP only: GET live.img"
+bs_check "HTTP only: GET of the warmed file, same bytes" cmp -s "$hroot/live.img" "$BS_TMP/live.out"
+bs_log "ok: HTTP only: cache-warm= and cache warm --wait on http-root"
 bs_stop_server
 bs_check "no dataplane crash or restart in the log" \
   bash -c "! grep -E 'dataplane (killed|exited|restarted)' '$BS_SERVER_LOG'"
