@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packages the side-by-side benchmarks need beyond tests/deps.sh: the peers
-# (nginx, tftpd-hpa, atftpd) and load tools (wrk). Installed with service start-up blocked
+# (nginx, tftpd-hpa, atftpd) and load tools (wrk, vmtouch). Installed with service start-up blocked
 # (policy-rc.d): each benchmark runs its own instance inside a throwaway
 # namespace, and a system nginx on port 80 or a TFTP server on port 69 is
 # not wanted on a test machine: their services are also disabled.
@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 # is installed, atftpd's binary unpacked to $ATFTPD_DIR (its libraries are
 # in pkgs). bench/storm-compare looks there.
 ATFTPD_DIR=/opt/bootstorm-bench/atftpd
-pkgs=(nginx-light wrk tftpd-hpa libwrap0 libpcre2-8-0)
+pkgs=(nginx-light wrk vmtouch tftpd-hpa libwrap0 libpcre2-8-0)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -488,9 +488,12 @@ static int cache_main(const char *sock, bool json, int argc, char **argv)
 		for (const struct bs_json *f = files ? files->child : NULL; f; f = f->next)
 			print_cache_file(f);
 	}
-	while (wait) {
-		struct timespec ts = {0, 200 * 1000000};
-		bool all = true;
+	/* Polled every 50 ms, so that --wait returns soon after the warm
+	   ends (scripts time it); progress printed every 200 ms and at the
+	   end. */
+	for (unsigned tick = 1; wait; tick++) {
+		struct timespec ts = {0, 50 * 1000000};
+		bool all = true, show = tick % 4 == 0;
 
 		bs_json_free(doc);
 		doc = NULL;
@@ -504,21 +507,26 @@ static int cache_main(const char *sock, bool json, int argc, char **argv)
 		if (rc)
 			goto out;
 		files = bs_json_get(r, "files");
-		for (int k = i; k < argc; k++) {
-			const struct bs_json *hit = NULL;
+		for (int pass = 0; pass < 2; pass++) /* 0: all done? 1: print */
+			for (int k = i; k < argc && (pass == 0 || show || all); k++) {
+				const struct bs_json *hit = NULL;
 
-			for (const struct bs_json *f = files ? files->child : NULL; f; f = f->next)
-				if (same_file(str(f, "path"), argv[k]))
-					hit = f;
-			if (!hit)
-				continue; /* could not be opened (reported above) */
-			printf("%s: %lld/%lld bytes (%lld%%) %.1f MB/s%s\n", argv[k],
-			       (long long)num(hit, "resident"), (long long)num(hit, "size"),
-			       (long long)num(hit, "percent"), (double)num(hit, "rate_bps") / 1e6,
-			       flag(hit, "done") ? " done" : "");
-			if (!flag(hit, "done"))
-				all = false;
-		}
+				for (const struct bs_json *f = files ? files->child : NULL; f;
+				     f = f->next)
+					if (same_file(str(f, "path"), argv[k]))
+						hit = f;
+				if (!hit)
+					continue; /* could not be opened (reported above) */
+				if (pass == 0) {
+					all = all && flag(hit, "done");
+					continue;
+				}
+				printf("%s: %lld/%lld bytes (%lld%%) %.1f MB/s%s\n", argv[k],
+				       (long long)num(hit, "resident"), (long long)num(hit, "size"),
+				       (long long)num(hit, "percent"),
+				       (double)num(hit, "rate_bps") / 1e6,
+				       flag(hit, "done") ? " done" : "");
+			}
 		fflush(stdout);
 		if (all)
 			break;
