@@ -59,9 +59,9 @@ void bs_tagmem_new_generation(struct bs_tagmem *m);
 bool bs_tagmem_get(const struct bs_tagmem *m, const uint8_t mac[6], uint64_t now_ms,
 		   uint64_t max_age_ms, uint64_t *tags);
 
-/* Counters, any thread: inserts (a MAC not in the table), evictions (a
-   live entry of another MAC replaced: the table is too small for the
-   clients of one max_age). */
+/* Counters (tagmem_* in /metrics), any thread: inserts (a MAC not in
+   the table), evictions (a live entry of another MAC replaced: the table
+   is too small for the clients of one max_age). */
 struct bs_tagmem_counts {
 	uint64_t inserts, evictions;
 };
