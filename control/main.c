@@ -105,8 +105,8 @@ struct app {
 	int cwd_fd;	   /* where relative paths start (the daemon is in /) */
 	struct dhcp_server *dhcp;
 	/* The tags of DHCP's last reply per MAC, for GET /boot.ipxe (with
-	   DHCP and HTTP on). Written by DHCP, read by HTTP: both run on the
-	   main worker's thread today; the table would not need it to. */
+	   DHCP and HTTP on). Written by DHCP, read by HTTP: both on the main
+	   worker's thread today; its seqlocks would keep it right on two. */
 	struct bs_tagmem *tagmem;
 	struct bs_hosts *hosts; /* the host registry (control/hosts.h) */
 	char host_path[PATH_MAX];  /* its state file, written by control */
@@ -215,7 +215,8 @@ static bool tag_bits_kept(const struct bs_policy *old, const struct bs_policy *n
 	if (new->ntags < old->ntags)
 		return false;
 	for (unsigned i = 0; i < old->ntags; i++)
-		if (strcmp(old->tag_names[i], new->tag_names[i]) != 0)
+		if (!old->tag_names[i] || !new->tag_names[i] ||
+		    strcmp(old->tag_names[i], new->tag_names[i]) != 0)
 			return false;
 	return true;
 }
