@@ -45,6 +45,7 @@
 #include "util/bytes.h"
 #include "util/events.h"
 #include "util/sandbox.h"
+#include "util/tagmem.h"
 
 #define BS_TFTP_WORKERS_MAX 16 /* = the worker cap (dataplane/worker.c) */
 
@@ -53,6 +54,10 @@
 /* Client event records per worker (128 bytes each: 1 MiB): 50 ms of
    pump interval at 160k events/s before a subscriber loses any. */
 #define APP_EVENT_RING 8192
+/* DHCP's tags count for GET /boot.ipxe this long after its reply: iPXE
+   asks for its script seconds after its DHCP; an hour covers a slow
+   installer that chains back to it, not a client seen yesterday. */
+#define APP_DHCP_TAGS_MAX_AGE_MS (3600u * 1000)
 /* Lease intents in flight between the DHCP worker and the journal: a
    burst changes at most a few hundred leases. */
 #define APP_INTENT_RING 4096
@@ -99,6 +104,10 @@ struct app {
 	struct bs_sup sup; /* control: the dataplane process */
 	int cwd_fd;	   /* where relative paths start (the daemon is in /) */
 	struct dhcp_server *dhcp;
+	/* The tags of DHCP's last reply per MAC, for GET /boot.ipxe (with
+	   DHCP and HTTP on). Written by DHCP, read by HTTP: both on the main
+	   worker's thread today; its seqlocks would keep it right on two. */
+	struct bs_tagmem *tagmem;
 	struct bs_hosts *hosts; /* the host registry (control/hosts.h) */
 	char host_path[PATH_MAX];  /* its state file, written by control */
 	struct bs_hoststore hstore; /* the dataplane's changes to it, to control */
@@ -196,6 +205,20 @@ static uint64_t mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* True when every tag bit of old names the same tag in new (a reload
+   that only adds tags appends them), so the tags DHCP remembered for
+   HTTP keep their meaning. */
+static bool tag_bits_kept(const struct bs_policy *old, const struct bs_policy *new)
+{
+	if (new->ntags < old->ntags)
+		return false;
+	for (unsigned i = 0; i < old->ntags; i++)
+		if (!old->tag_names[i] || !new->tag_names[i] ||
+		    strcmp(old->tag_names[i], new->tag_names[i]) != 0)
+			return false;
+	return true;
 }
 
 /*
@@ -346,6 +369,8 @@ static void app_reload(void *arg)
 
 	if (a->dhcp)
 		dhcp_server_set_policy(a->dhcp, ncfg->policy);
+	if (a->tagmem && !tag_bits_kept(a->live->policy, ncfg->policy))
+		bs_tagmem_new_generation(a->tagmem);
 	if (a->hosts && bs_hosts_set_policy(a->hosts, ncfg->policy) < 0)
 		bs_logf(&a->log, LOG_ERR, "reload: hosts: out of memory");
 	/* The old policy is unreferenced only now that the swap is done. */
@@ -834,6 +859,12 @@ static void app_stats(void *arg, bs_stat_fn fn, void *fnarg)
 	}
 	if (a->leases)
 		fn(fnarg, "leases", lease_count(a->leases));
+	if (a->tagmem) {
+		struct bs_tagmem_counts t = bs_tagmem_counts(a->tagmem);
+
+		fn(fnarg, "tagmem_inserts", t.inserts);
+		fn(fnarg, "tagmem_evictions", t.evictions);
+	}
 	if (a->ntftp > 1) {
 		uint64_t dropped;
 
@@ -847,8 +878,11 @@ static void app_stats(void *arg, bs_stat_fn fn, void *fnarg)
 }
 
 /* GET /boot.ipxe: the host's boot action if it has one, else the
-   ipxe-boot lines for its tags (its host entry's + known); the live
-   config and registry, so a reload or a host command changes the scripts. */
+   ipxe-boot lines for its tags: its host entry's + known, and the tags of
+   DHCP's last reply to that MAC (dhcp-match, vendor and user class, arch
+   and iPXE builtins, interface, range, tag-if) if it came within
+   APP_DHCP_TAGS_MAX_AGE_MS. The live config and registry, so a reload or
+   a host command changes the scripts. */
 static size_t app_ipxe_script(void *arg, const uint8_t *mac, const char *host, size_t host_len,
 			      char *out, size_t cap)
 {
@@ -857,8 +891,11 @@ static size_t app_ipxe_script(void *arg, const uint8_t *mac, const char *host, s
 	const struct bs_hostsnap_entry *e =
 	    mac ? bs_hostsnap_find(bs_hosts_snapshot(a->hosts), mac) : NULL;
 	struct ipxe_boot ab;
-	bs_tagset tags = e ? e->host.set | (1ull << BS_TAG_KNOWN) : 0;
+	bs_tagset tags = e ? e->host.set | (1ull << BS_TAG_KNOWN) : 0, dhcp;
 
+	if (mac && a->tagmem &&
+	    bs_tagmem_get(a->tagmem, mac, mono_ms(), APP_DHCP_TAGS_MAX_AGE_MS, &dhcp))
+		tags |= dhcp;
 	if (e && ipxe_boot_from_act(&e->act, &ab))
 		return ipxe_render(&ab, host, host_len, out, cap);
 	if (!cfg->nipxe_boots)
@@ -981,6 +1018,14 @@ static int open_all(struct app *a)
 	ic.dhcp = a->dhcp != NULL;
 	if (a->dhcp)
 		dhcp_server_set_events(a->dhcp, a->events[0]);
+	if (a->dhcp && cfg->http_port) {
+		a->tagmem = bs_tagmem_new(BS_TAGMEM_SIZE);
+		if (!a->tagmem) {
+			bs_logf(&a->log, LOG_ERR, "DHCP tags for HTTP: out of memory");
+			return -ENOMEM;
+		}
+		dhcp_server_set_tagmem(a->dhcp, a->tagmem);
+	}
 	err = open_io(a, &ic);
 	if (err < 0)
 		return err;
@@ -1131,6 +1176,7 @@ static void close_all(struct app *a)
 			tftp_server_free(a->tftp[k]);
 	if (a->dhcp)
 		dhcp_server_free(a->dhcp);
+	bs_tagmem_free(a->tagmem);
 	bs_hosts_close(a->hosts); /* after DHCP, which borrows its snapshot */
 	bs_io_close(a->io);
 	bs_journal_fini(&a->journal);

@@ -15,6 +15,7 @@
 
 #include "../util/bytes.h"
 #include "../util/events.h"
+#include "../util/tagmem.h"
 #include "dhcp_pxe.h"
 #include "dhcp_wire.h"
 #include "hostact.h"
@@ -37,6 +38,7 @@ struct dhcp_server {
 	struct lease_table *leases;
 	const struct bs_log *log;
 	struct bs_ev_ring *ev; /* the worker's event ring; NULL: none */
+	struct bs_tagmem *tagmem; /* each reply's tags, for HTTP; NULL: none */
 	struct bs_ratelimit rl_bad, rl_info;
 
 	uint64_t rx[DHCP_MSGTYPE_MAX + 1], tx[DHCP_MSGTYPE_MAX + 1];
@@ -230,6 +232,11 @@ void dhcp_server_set_policy(struct dhcp_server *srv, const struct bs_policy *pol
 void dhcp_server_set_events(struct dhcp_server *srv, struct bs_ev_ring *ring)
 {
 	srv->ev = ring;
+}
+
+void dhcp_server_set_tagmem(struct dhcp_server *srv, struct bs_tagmem *m)
+{
+	srv->tagmem = m;
 }
 
 /* One event record: a struct copy into the ring, nothing formatted. */
@@ -510,6 +517,8 @@ static enum dhcp_verdict send_reply(struct dhcp_server *srv, struct dhcp_ctx *c,
 	     : r->type == DHCPNAK ? BS_EV_DHCP_NAK
 				  : BS_EV_DHCP_ACK,
 	     r->yiaddr, (const char *)r->file);
+	if (srv->tagmem)
+		bs_tagmem_put(srv->tagmem, m->chaddr, c->tags, c->now_ms);
 	if (srv->pol->log_dhcp)
 		log_reply(srv, c, r, bootsrv);
 	return DHCP_REPLIED;

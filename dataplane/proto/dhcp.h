@@ -64,6 +64,15 @@ struct bs_ev_ring;
 void dhcp_server_set_events(struct dhcp_server *srv, struct bs_ev_ring *ring);
 
 /*
+ * The tag set of every reply (offer, ack, nak; full DHCP, proxy and boot
+ * server) goes to m (util/tagmem.h) under the client's chaddr, stamped
+ * with dhcp_input's now_ms, for the HTTP side's ipxe-boot lines. NULL:
+ * none. This server is m's one writer.
+ */
+struct bs_tagmem;
+void dhcp_server_set_tagmem(struct dhcp_server *srv, struct bs_tagmem *m);
+
+/*
  * Swap in a host snapshot (control/hosts.c): its entries replace the
  * policy's dhcp-host lines, with their boot actions (hostact.h). Borrowed
  * until the next call; NULL: back to the policy's lines. Between packets.

@@ -7,8 +7,9 @@
  *   ipxe-boot=[tag:x,]local         exit: the firmware boots the next device
  *   ipxe-boot=[tag:x,]chain=URL     hand over to another script or loader
  *
- * The client's tags are its dhcp-host entry's set: tags plus "known"
- * (none without a mac or an unknown one); the first matching line wins.
+ * The client's tags are the caller's (control/main.c: its dhcp-host
+ * entry's set: tags plus "known", and the tags of DHCP's last reply to
+ * it); the first matching line wins.
  * A PATH without "://" is fetched from the server the script came from:
  * http://<Host>/PATH.
  */

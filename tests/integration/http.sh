@@ -9,13 +9,17 @@
 #   replaced by rename() during a slow (rate-limited reader) download (old or new file,
 #   whole), counters on SIGUSR1, GET /metrics (Prometheus text format,
 #   counters moving), GET /boot.ipxe per MAC (tagged host, known host,
-#   unknown host, no mac), then a restart with metrics-address= (metrics
-#   only there, 404 on the boot port).
+#   unknown host, no mac; DHCP-side tags: a scapy PXE DISCOVER with
+#   client-arch 7 or 0 picks the ipxe-boot line of its dhcp-match tag, the
+#   latest DHCP counts, a reload that renumbers tags forgets them), then a
+#   restart with metrics-address= (metrics only there, 404 on the boot
+#   port).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/netns.sh"
 bs_init http
 bs_require curl /usr/bin/python3 cmp
+/usr/bin/python3 -c 'import scapy' 2>/dev/null || bs_fail "python3-scapy missing (tests/deps.sh)"
 
 bs_ns SRV srv
 bs_ns CLI cli
@@ -47,6 +51,10 @@ dhcp-host=52:54:00:00:00:01,set:lab
 dhcp-host=52:54:00:00:00:02,10.231.240.120
 ipxe-boot=tag:lab,kernel=/sub/vmlinuz,initrd=initrd.img,"cmdline=console=ttyS0,115200 quiet"
 ipxe-boot=tag:known,chain=http://10.231.240.1:8080/menu.ipxe
+dhcp-match=set:efi-x86_64,option:client-arch,7
+dhcp-match=set:bios,option:client-arch,0
+ipxe-boot=tag:efi-x86_64,kernel=efi/vmlinuz
+ipxe-boot=tag:bios,kernel=bios/vmlinuz,initrd=bios/initrd.img
 ipxe-boot=local
 CONF
 bs_start_server "$SRV" "$conf"
@@ -260,6 +268,58 @@ got=$(ipxe '?mac=52:54:00:00:00:99')
 got=$(ipxe)
 [ "$got" = "#!ipxe|exit|" ] || bs_fail "script without mac: $got"
 bs_log "ok: /boot.ipxe: tagged host -> kernel+initrd, known -> chain, unknown/no mac -> exit"
+
+# DHCP-side tags in /boot.ipxe: the tags of DHCP's last reply to the MAC
+# (here dhcp-match on option 93) pick the ipxe-boot line
+EFI_MAC=52:54:00:00:10:07 BIOS_MAC=52:54:00:00:10:00
+EFI_SCRIPT="#!ipxe|kernel $U/efi/vmlinuz|boot|"
+BIOS_SCRIPT="#!ipxe|kernel $U/bios/vmlinuz|initrd $U/bios/initrd.img|boot|"
+dhcp_as() { # MAC ARCH: a PXE DISCOVER with client-arch ARCH, answered
+  ip netns exec "$CLI" /usr/bin/python3 "$here/../lib/pxe_probe.py" discover c0 "$1" \
+    --arch "$2" --expect 1 --wait 10 >"$BS_TMP/offer.json" || bs_fail "no offer for $1 (arch $2)"
+}
+expect_script() { # MAC SCRIPT WHAT
+  local got
+  got=$(ipxe "?mac=$1")
+  [ "$got" = "$2" ] || bs_fail "$3: $got, want $2"
+}
+expect_script $EFI_MAC "#!ipxe|exit|" "EFI client before its DHCP"
+dhcp_as $EFI_MAC 7
+dhcp_as $BIOS_MAC 0
+expect_script $EFI_MAC "$EFI_SCRIPT" "client-arch 7"
+expect_script $BIOS_MAC "$BIOS_SCRIPT" "client-arch 0"
+expect_script 52:54:00:00:10:99 "#!ipxe|exit|" "MAC never seen by DHCP"
+# the latest reply counts: the same MAC now as BIOS
+dhcp_as $EFI_MAC 0
+expect_script $EFI_MAC "$BIOS_SCRIPT" "client-arch 0 after 7"
+dhcp_as $EFI_MAC 7
+bs_log "ok: /boot.ipxe: dhcp-match tags: arch 7 -> efi line, arch 0 -> bios line, unseen -> exit"
+
+# a reload that only adds a tag keeps what DHCP told us; one that moves
+# the tags' bits (a new tag named first) forgets it until the next DHCP
+reload() {
+  local n
+  n=$(grep -c 'reload done in' "$BS_SERVER_LOG" || true)
+  kill -HUP "$BS_SERVER_PID"
+  bs_wait_log "$BS_SERVER_LOG" "reload done in" 10 &&
+    for _ in $(seq 100); do
+      [ "$(grep -c 'reload done in' "$BS_SERVER_LOG")" -gt "$n" ] && return 0
+      sleep 0.1
+    done
+  bs_fail "reload not done"
+}
+echo "dhcp-match=set:arm64,option:client-arch,11" >>"$conf"
+reload
+expect_script $EFI_MAC "$EFI_SCRIPT" "after a reload that adds a tag"
+sed -i '1i dhcp-match=set:first,option:client-arch,6' "$conf"
+reload
+expect_script $EFI_MAC "#!ipxe|exit|" "after a reload that renumbers the tags"
+dhcp_as $EFI_MAC 7
+expect_script $EFI_MAC "$EFI_SCRIPT" "DHCP again after the renumbering reload"
+c -o "$BS_TMP/m_tags" "$U/metrics"
+grep -q '^bootstorm_tagmem_inserts_total 3$' "$BS_TMP/m_tags" ||
+  bs_fail "tagmem_inserts: $(grep tagmem "$BS_TMP/m_tags")"
+bs_log "ok: /boot.ipxe after reloads: tags kept when only added, forgotten when renumbered"
 
 # metrics on their own address: only there; and a fixed send buffer
 bs_stop_server

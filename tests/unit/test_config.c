@@ -973,6 +973,40 @@ static void test_ipxe_metrics_settings(void)
 	bs_config_free(cfg);
 }
 
+/* ipxe-boot's tag: names and the DHCP side's set: names are one table: a
+   bit means the same tag in both, whichever line names it first. */
+static void test_ipxe_tags_shared(void)
+{
+	static const char *const texts[] = {
+	    "dhcp-match=set:efi-x86_64,option:client-arch,7\n"
+	    "dhcp-vendorclass=set:hp,HP\n"
+	    "ipxe-boot=tag:efi-x86_64,tag:!hp,kernel=/efi\n"
+	    "ipxe-boot=tag:hp,local\n",
+	    "ipxe-boot=tag:efi-x86_64,tag:!hp,kernel=/efi\n"
+	    "ipxe-boot=tag:hp,local\n"
+	    "dhcp-match=set:efi-x86_64,option:client-arch,7\n"
+	    "dhcp-vendorclass=set:hp,HP\n",
+	};
+
+	for (size_t i = 0; i < BS_ARRAY_SIZE(texts); i++) {
+		struct bs_config *cfg =
+		    parse_ok(i ? "ipxe-boot first" : "dhcp-match first", texts[i]);
+		const struct bs_policy *p;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+		p = cfg->policy;
+		CU_ASSERT_EQUAL_FATAL(p->nmatches, 2);
+		CU_ASSERT_EQUAL_FATAL(cfg->nipxe_boots, 2);
+		CU_ASSERT_NOT_EQUAL(p->matches[0].set, 0);
+		CU_ASSERT_NOT_EQUAL(p->matches[0].set, p->matches[1].set);
+		CU_ASSERT_EQUAL(cfg->ipxe_boots[0].match.need, p->matches[0].set);
+		CU_ASSERT_EQUAL(cfg->ipxe_boots[0].match.forbid, p->matches[1].set);
+		CU_ASSERT_EQUAL(cfg->ipxe_boots[1].match.need, p->matches[1].set);
+		CU_ASSERT_EQUAL(p->matches[0].set, 1ull << bs_policy_tag_index(p, "efi-x86_64"));
+		bs_config_free(cfg);
+	}
+}
+
 /* ---- command line ----------------------------------------------------- */
 
 static int run_argv(const char *const *args, struct bs_config **cfg, struct bs_diags *d, char *out,
@@ -1232,6 +1266,7 @@ int main(void)
 	    {"dpdk-args", test_dpdk_args},
 	    {"http settings", test_http_settings},
 	    {"ipxe-boot and metrics-address", test_ipxe_metrics_settings},
+	    {"ipxe-boot tags are the DHCP side's", test_ipxe_tags_shared},
 	    {"control-socket and control-group", test_control_settings},
 	    {"cache-size and cache-warm", test_cache_settings},
 	    {"command line", test_cmdline},

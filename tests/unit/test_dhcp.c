@@ -13,6 +13,7 @@
 #include "unit.h"
 #include "util/bytes.h"
 #include "util/events.h"
+#include "util/tagmem.h"
 
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 #define NET(d)		IP4(10, 0, 0, d)
@@ -1423,6 +1424,78 @@ static void test_events(void)
 	}
 }
 
+/* The tag memory for HTTP (util/tagmem.h): each reply's tags under the
+   client's MAC, full and proxy; no reply, no entry; the latest reply wins. */
+static void test_tagmem(void)
+{
+	static const struct {
+		const char *desc;
+		bool proxy;
+		unsigned mac;
+		const char *vendor;
+		int arch;
+		bool found;
+		bs_tagset tags;
+	} cases[] = {
+	    {"full: EFI", false, 5, "PXEClient:Arch:00007:UNDI:003016", 7, true,
+	     T(BS_TAG_PXECLIENT) | T(TAG_ETH0) | T(TAG_EFI)},
+	    {"full: BIOS", false, 6, "PXEClient:Arch:00000:UNDI:002001", 0, true,
+	     T(BS_TAG_PXECLIENT) | T(TAG_ETH0)},
+	    {"full: no option 60", false, 7, NULL, -1, true, T(TAG_ETH0)},
+	    {"proxy: EFI", true, 5, "PXEClient:Arch:00007:UNDI:003016", 7, true,
+	     T(BS_TAG_PXECLIENT) | T(TAG_ETH0) | T(TAG_EFI)},
+	    {"proxy: not PXE, no reply", true, 7, "MSFT 5.0", -1, false, 0},
+	};
+
+	for (size_t i = 0; i < BS_ARRAY_SIZE(cases); i++) {
+		struct env *e = pxe_env(cases[i].proxy);
+		struct bs_tagmem *m = bs_tagmem_new(64);
+		uint64_t got = 0;
+		uint8_t mac[6];
+		struct req r;
+
+		dhcp_server_set_tagmem(e->srv, m);
+		mac_of(cases[i].mac, mac);
+		pxe_req(&r, DHCPDISCOVER, cases[i].mac, cases[i].vendor, cases[i].arch);
+		req_end(&r);
+		env_send(e, &r, 2000);
+		CHECK(cases[i].desc, bs_tagmem_get(m, mac, 2000 * 1000, 0, &got) == cases[i].found);
+		CHECK(cases[i].desc, got == cases[i].tags);
+		bs_tagmem_free(m);
+		env_free(e);
+	}
+}
+
+/* A later reply replaces the tags (the client rebooted into another
+   firmware); a malformed packet changes nothing. */
+static void test_tagmem_latest(void)
+{
+	struct env *e = pxe_env(false);
+	struct bs_tagmem *m = bs_tagmem_new(64);
+	static const uint8_t junk[20] = {1};
+	uint64_t got = 0;
+	uint8_t mac[6];
+	struct req r;
+
+	dhcp_server_set_tagmem(e->srv, m);
+	mac_of(9, mac);
+	pxe_req(&r, DHCPDISCOVER, 9, "PXEClient:Arch:00007:UNDI:003016", 7);
+	req_end(&r);
+	CU_ASSERT_EQUAL(env_send(e, &r, 3000), DHCP_REPLIED);
+	pxe_req(&r, DHCPDISCOVER, 9, "PXEClient:Arch:00000:UNDI:002001", 0);
+	req_end(&r);
+	CU_ASSERT_EQUAL(env_send(e, &r, 3001), DHCP_REPLIED);
+	CU_ASSERT_EQUAL(dhcp_input(e->srv, &e->meta, junk, sizeof(junk), 3002, 3002000, &e->cap.tx),
+			DHCP_DROP_MALFORMED);
+	CU_ASSERT_TRUE(bs_tagmem_get(m, mac, 3002000, 1000, &got));
+	CU_ASSERT_EQUAL(got, T(BS_TAG_PXECLIENT) | T(TAG_ETH0));
+	/* stamped with dhcp_input's now_ms */
+	CU_ASSERT_FALSE(bs_tagmem_get(m, mac, 3002000, 999, &got));
+	CU_ASSERT_EQUAL(bs_tagmem_counts(m).inserts, 1);
+	bs_tagmem_free(m);
+	env_free(e);
+}
+
 /* ---- host actions (hostact.h) through a host snapshot ---- */
 
 struct act_case {
@@ -1559,6 +1632,8 @@ int main(void)
 	    {"stats", test_stats},
 	    {"reload", test_reload},
 	    {"client events", test_events},
+	    {"tag memory", test_tagmem},
+	    {"tag memory: latest reply", test_tagmem_latest},
 	    {"host actions", test_host_actions},
 	    {0},
 	};
