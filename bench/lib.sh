@@ -61,6 +61,12 @@ cg_cpu_s() {
 	fi
 }
 
+# busy_s: every CPU's user + nice + system + irq + softirq seconds so far
+# (/proc/stat). Unlike a cgroup's time it counts softirq work run outside
+# any task, so it does not depend on whom the kernel charged; it counts
+# everything that runs, so compare it only within one quiet run.
+busy_s() { awk -v hz="$(getconf CLK_TCK)" '$1 == "cpu" { printf "%.2f", ($2 + $3 + $4 + $7 + $8) / hz }' /proc/stat; }
+
 # cg_del CG: remove CG once its processes are gone
 cg_del() { [ -n "$1" ] && rmdir "$1" 2>/dev/null || true; }
 

@@ -2,11 +2,14 @@
 # SPDX-License-Identifier: MIT
 """Side-by-side table, combined JSON and PNG of bootstorm-storm runs.
 
-    summarize.py [--base NAME] OUTDIR NAME=REPORT.json:CPU_SECONDS [NAME=...]
+    summarize.py [--base NAME] OUTDIR NAME=REPORT.json:CPU_SECONDS[:MACHINE_CPU_SECONDS] [NAME=...]
 
 Prints one table (clients done / failed, time until all done, p50/p99 per
 phase, MB/s (TFTP + HTTP payload) until the last client was done, server
-CPU seconds and CPU seconds per GiB served, retransmissions, ratios against
+CPU seconds and CPU seconds per GiB served, the machine's CPU seconds per GiB
+when given (all CPUs, generator included: on veth the kernel charges the
+same work to the server or to the generator depending on who runs, the
+machine's total does not), retransmissions, ratios against
 the server named by --base, else the last one; a time ratio only when both
 served every client), writes OUTDIR/storm-compare.json and OUTDIR/storm-compare.png (clients done over
 time, one line per server; gnuplot, or matplotlib when gnuplot is absent).
@@ -24,13 +27,17 @@ REQUIRED = ("clients", "done", "failed", "all_done_s", "phases_ms", "failures",
 
 def load(arg):
     name, rest = arg.split("=", 1)
-    path, cpu = rest.rsplit(":", 1)
+    path, *cpus = rest.split(":")
+    if not 1 <= len(cpus) <= 2:
+        raise SystemExit(f"{arg}: expected NAME=REPORT.json:CPU[:MACHINE_CPU]")
     with open(path) as f:
         rep = json.load(f)
     for k in REQUIRED:
         if k not in rep:
             raise SystemExit(f"{path}: missing key {k}")
-    rep["server_cpu_s"] = float(cpu)
+    rep["server_cpu_s"] = float(cpus[0])
+    if len(cpus) == 2:
+        rep["machine_cpu_s"] = float(cpus[1])
     return name, rep
 
 
@@ -48,8 +55,8 @@ def table(runs, base_name):
            "loader p50/p99 ms", "kern+initrd p50/p99 ms",
            "TFTP+HTTP MB/s" if any(r.get("http", {}).get("bytes") for _, r in runs)
            else "TFTP MB/s", "CPU s",
-           "CPU s/GiB", "retx", "time vs " + base_name, "MB/s vs " + base_name,
-           "CPU/GiB vs " + base_name)
+           "CPU s/GiB", "machine s/GiB", "retx", "time vs " + base_name,
+           "MB/s vs " + base_name, "CPU/GiB vs " + base_name, "machine vs " + base_name)
 
     def nbytes(r):  # TFTP payload, plus HTTP bodies with --http and HTTP clients
         return r["counters"]["tftp_bytes"] + r.get("http", {}).get("bytes", 0)
@@ -57,9 +64,9 @@ def table(runs, base_name):
     def mbps(r):  # payload over the time until the last client was done
         return nbytes(r) / 1e6 / r["all_done_s"] if r["all_done_s"] else 0
 
-    def cpu_gib(r):
+    def cpu_gib(r, key="server_cpu_s"):
         gib = nbytes(r) / 2**30
-        return r["server_cpu_s"] / gib if gib else 0
+        return r.get(key, 0) / gib if gib else 0
 
     base_complete = base["done"] == base["clients"]
     rows = []
@@ -73,12 +80,14 @@ def table(runs, base_name):
             f"{ph['dhcp']['p50']:.0f}/{ph['dhcp']['p99']:.0f}",
             f"{ph['loader']['p50']:.0f}/{ph['loader']['p99']:.0f}",
             f"{ph['kernel_initrd']['p50']:.0f}/{ph['kernel_initrd']['p99']:.0f}",
-            f"{mbps(r):.1f}", f"{r['server_cpu_s']:.2f}", f"{cpu_gib(r):.2f}", str(retx),
+            f"{mbps(r):.1f}", f"{r['server_cpu_s']:.2f}", f"{cpu_gib(r):.2f}",
+            f"{cpu_gib(r, 'machine_cpu_s'):.2f}" if "machine_cpu_s" in r else "n/a", str(retx),
             # time until all were done: only when both served everyone
             ratio(r["all_done_s"], base["all_done_s"]) if complete and base_complete
             else "n/a",
             ratio(mbps(r), mbps(base)),
             ratio(cpu_gib(r), cpu_gib(base)),
+            ratio(cpu_gib(r, "machine_cpu_s"), cpu_gib(base, "machine_cpu_s")),
         ))
     w = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(hdr)]
     print("  ".join(h.rjust(w[i]) if i else h.ljust(w[i]) for i, h in enumerate(hdr)))

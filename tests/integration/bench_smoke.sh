@@ -52,6 +52,9 @@ for s in $tftp_stacks; do
   # processes ran in its cgroup
   bs_check "$s: CPU accounted" awk -v s="$s" '$1 == s { found = 1; ok = ($9 > 0) } END { exit !(found && ok) }' \
     "$out/storm-compare.txt"
+  # and the machine's CPU per GiB (11th field), /proc/stat around the run
+  bs_check "$s: machine CPU per GiB" awk -v s="$s" '$1 == s { found = 1; ok = ($11 > 0) } END { exit !(found && ok) }' \
+    "$out/storm-compare.txt"
 done
 bs_check "plot written" test -s "$out/storm-compare.png" -o ! -x /usr/bin/gnuplot
 
