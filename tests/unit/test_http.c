@@ -506,7 +506,7 @@ static void test_server(void)
 	struct bs_log log = {0};
 	struct bs_cache *cache;
 	struct bs_http *h = NULL;
-	struct bs_http_config hc = {.addr = INADDR_LOOPBACK, .timeout_ms = 500, .log = &log};
+	struct bs_http_config hc = {.addr = {.kind = HTTP_BIND_V4, .v4 = INADDR_LOOPBACK}, .timeout_ms = 500, .log = &log};
 	char path[128], req[512];
 	const uint8_t *b;
 	size_t n;
@@ -809,7 +809,7 @@ static void test_server_generated(void)
 	struct bs_log log = {0};
 	struct bs_cache *cache;
 	struct bs_http *h = NULL;
-	struct bs_http_config hc = {.addr = INADDR_LOOPBACK,
+	struct bs_http_config hc = {.addr = {.kind = HTTP_BIND_V4, .v4 = INADDR_LOOPBACK},
 				    .timeout_ms = 500,
 				    .log = &log,
 				    .stats = fake_stats,
@@ -850,7 +850,7 @@ static void test_server_generated(void)
 	for (uint16_t p = 18180; p < 18280 && !h; p++) {
 		hc.port = p;
 		hc.metrics_port = (uint16_t)(p + 100);
-		hc.metrics_addr = INADDR_LOOPBACK;
+		hc.metrics_addr = (struct http_bind){.kind = HTTP_BIND_V4, .v4 = INADDR_LOOPBACK};
 		h = bs_http_new(&hc);
 	}
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
