@@ -554,6 +554,10 @@ static bool ip_to_mac(struct app *a, uint32_t ip, uint8_t mac[6])
 	const struct lease *l = a->leases ? lease_find_ip(a->leases, ip) : NULL;
 	const struct bs_hostsnap *s = bs_hosts_snapshot(a->hosts);
 
+	/* 0: an HTTP client over IPv6 (no IPv4 address to go by); a
+	   dhcp-host without a fixed address has ip 0 too and must not match */
+	if (!ip)
+		return false;
 	if (l) {
 		memcpy(mac, l->mac, 6);
 		return true;

@@ -61,9 +61,11 @@ struct bs_http_config {
 	struct bs_ev_ring *events;
 	/* Host actions (control/hosts.c), both may be NULL. delivered: a
 	   200 body was sent whole to ip (path as requested, with its '/').
-	   done: GET /done[?mac=..] (mac NULL: the client's ip says who);
+	   done: GET /done[?mac=..] (mac NULL: the client's ip says who),
 	   returns 1 (the action changed), 0 (nothing to finish), -ENOENT
-	   (unknown host) or another -errno. */
+	   (unknown host) or another -errno. ip is host order, 0 for a
+	   client over IPv6 (a v4-mapped one is given as its IPv4 address),
+	   also in the http-done events. */
 	void (*delivered)(void *arg, uint32_t ip, const char *path);
 	int (*done)(void *arg, uint32_t ip, const uint8_t *mac);
 	void *hosts_arg;
