@@ -75,7 +75,8 @@ struct bs_config {
 	/* HTTP boot server (not in dnsmasq). Zero values are the defaults,
 	   so a config that never names them needs no initialisation. */
 	uint16_t http_port;	 /* http-port; 0 = HTTP off */
-	struct http_bind http_addr; /* http-address; zero = all (dual stack) */
+	/* http-address; zero = all (IPv6 dual stack) */
+	struct http_bind http_addr;
 	char http_root[256];	 /* http-root; "" = tftp-root */
 	uint32_t http_max_conns; /* http-max-conns; 0 = 1024 */
 	uint32_t http_timeout;	 /* http-timeout, seconds; 0 = 30 */
@@ -91,7 +92,8 @@ struct bs_config {
 	/* Operator control socket (not in dnsmasq; docs/control.md). */
 	char control_socket[108]; /* control-socket; "" = BS_CONTROL_SOCKET_DEFAULT */
 	char control_group[64];	  /* control-group; "" = none (mode 0600) */
-	struct http_bind metrics_addr; /* metrics-address=ADDR:PORT */
+	/* metrics-address=ADDR:PORT */
+	struct http_bind metrics_addr;
 	uint16_t metrics_port;	 /* 0: /metrics on http-port */
 	/* ipxe-boot=: GET /boot.ipxe scripts, first match wins */
 #define BS_MAX_IPXE_BOOTS 32

@@ -823,8 +823,8 @@ static void d_metrics_address(struct cfg_ctx *c, struct cfg_field *f, size_t n)
 	colon = strrchr(buf, ':');
 	/* fd00::1:9100 could be fd00::1 port 9100 or fd00::1:9100 with none */
 	if (buf[0] != '[' && strchr(buf, ':') != colon) {
-		cfg_err(c, "\"%s\": an IPv6 address with a port needs brackets: "
-			   "[fd00::1]:9100", f[0].s);
+		cfg_err(c, "\"%s\": an IPv6 address with a port needs brackets: [fd00::1]:9100",
+			f[0].s);
 		return;
 	}
 	if (buf[0] == '[' && colon[-1] != ']') {

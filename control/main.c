@@ -351,7 +351,8 @@ static void app_reload(void *arg)
 	    ncfg->tftp.port_lo != a->cfg->tftp.port_lo ||
 	    ncfg->tftp.port_hi != a->cfg->tftp.port_hi)
 		bs_logf(&a->log, LOG_WARNING, "reload: TFTP settings changed: they need a restart");
-	if (ncfg->http_port != a->cfg->http_port || memcmp(&ncfg->http_addr, &a->cfg->http_addr, sizeof(ncfg->http_addr)) ||
+	if (ncfg->http_port != a->cfg->http_port ||
+	    memcmp(&ncfg->http_addr, &a->cfg->http_addr, sizeof(ncfg->http_addr)) ||
 	    strcmp(ncfg->http_root, a->cfg->http_root) != 0 ||
 	    ncfg->http_max_conns != a->cfg->http_max_conns ||
 	    ncfg->http_timeout != a->cfg->http_timeout ||

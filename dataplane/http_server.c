@@ -107,7 +107,8 @@ struct conn {
 	   and events; 0 for an IPv6 peer, whose address only peer has */
 	uint32_t ip;
 	uint16_t port;
-	char peer[INET6_ADDRSTRLEN + 2]; /* "10.0.0.5" or "[fd00::2]": log lines */
+	/* "10.0.0.5" or "[fd00::2]": for log lines */
+	char peer[INET6_ADDRSTRLEN + 2];
 	uint64_t deadline; /* absolute ms */
 	bool close_after;
 	bool metrics_only; /* accepted on the metrics listener */
@@ -352,8 +353,8 @@ static bool answer_ipxe(struct bs_http *h, struct conn *c, const struct http_req
 			snprintf(who, sizeof(who), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
 				 mac[2], mac[3], mac[4], mac[5]);
 		/* the script's first command: kernel, chain, exit, echo */
-		bs_logf(h->cfg.log, LOG_DEBUG, "http: %s:%u: boot.ipxe for %s: %.*s", c->peer, c->port,
-			who, (int)strcspn(what, " \n"), what);
+		bs_logf(h->cfg.log, LOG_DEBUG, "http: %s:%u: boot.ipxe for %s: %.*s", c->peer,
+			c->port, who, (int)strcspn(what, " \n"), what);
 	}
 	answer_dynamic(h, c, keep, is_head, "text/plain; charset=utf-8", script, n);
 	return true;
@@ -923,8 +924,8 @@ static int bind_listen(int fam, const struct http_bind *b, uint16_t port, int ba
 /* All addresses (HTTP_BIND_ANY): one dual-stack socket on ::, IPv4
    clients arriving v4-mapped, so there is one listener to poll and one
    port to own; a kernel without IPv6 gets 0.0.0.0. */
-static int listen_on(const struct bs_http *h, const struct http_bind *b, uint16_t port,
-		     int backlog, const char *what)
+static int listen_on(const struct bs_http *h, const struct http_bind *b, uint16_t port, int backlog,
+		     const char *what)
 {
 	int fd;
 
@@ -937,8 +938,9 @@ static int listen_on(const struct bs_http *h, const struct http_bind *b, uint16_
 	}
 	if (errno != EAFNOSUPPORT && errno != EADDRNOTAVAIL)
 		return -1;
-	bs_logf(h->cfg.log, LOG_INFO, "http: no IPv6 in this kernel (%s): %s on 0.0.0.0:%u, IPv4 only",
-		strerror(errno), what, port);
+	bs_logf(h->cfg.log, LOG_INFO,
+		"http: no IPv6 in this kernel (%s): %s on 0.0.0.0:%u, IPv4 only", strerror(errno),
+		what, port);
 	return bind_listen(AF_INET, b, port, backlog);
 }
 

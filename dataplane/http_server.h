@@ -24,7 +24,8 @@ struct bs_http;
 #define HTTP_SNDBUF_KERNEL UINT32_MAX
 
 struct bs_http_config {
-	struct http_bind addr; /* zero: all, IPv6 dual stack (else IPv4) */
+	/* zero: all addresses, IPv6 dual stack (IPv4 when IPv6 is off) */
+	struct http_bind addr;
 	uint16_t port;	    /* must not be 0 */
 	uint32_t max_conns; /* 0: 1024. Over it: 503, then close */
 	/* Idle / slow-client timeout in ms (0: 30000): a request head must be

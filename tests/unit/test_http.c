@@ -645,6 +645,8 @@ static const struct ipxe_case {
      "initrd http://10.0.0.1:8080/lab/initrd.img\ninitrd http://other/extra.cpio\nboot\n"},
     {"known host without the tag: chain", 1ull << BS_TAG_KNOWN, "srv",
      "#!ipxe\nchain http://srv/menu.ipxe\n"},
+    {"IPv6 Host: brackets kept", 1ull << BS_TAG_KNOWN, "[fd00:231:240::1]:8080",
+     "#!ipxe\nchain http://[fd00:231:240::1]:8080/menu.ipxe\n"},
     {"unknown host: the untagged line (local)", 0, "srv", "#!ipxe\nexit\n"},
     {"hostile Host: paths stay relative", TAG_LAB, "x\nchain http://evil/",
      "#!ipxe\nkernel /lab/vmlinuz console=ttyS0 quiet\ninitrd lab/initrd.img\n"
