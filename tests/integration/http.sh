@@ -16,7 +16,8 @@
 #   port). IPv6: the default listener is dual stack (the IPv4 checks above
 #   and, over IPv6, a whole file, a Range, /boot.ipxe URLs with the
 #   bracketed Host, the peer in the access log, /done by IP finding
-#   nobody); a restart with http-address=IPV6 serves IPv6 and refuses IPv4.
+#   nobody); a restart with http-address=IPV6 serves IPv6 and refuses IPv4,
+#   metrics-address=[IPV6]:PORT serves /metrics.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/netns.sh"
@@ -402,8 +403,13 @@ bs_log "ok: http-send-buffer=256K: $tb on the server socket, counted, file whole
 bs_stop_server
 sed -i '/^metrics-address=/d' "$conf"
 echo "http-address=fd00:231:240::1" >>"$conf"
+echo "metrics-address=[fd00:231:240::1]:9100" >>"$conf"
 bs_start_server "$SRV" "$conf"
 bs_wait_tcp "$SRV" 8080
+bs_wait_tcp "$SRV" 9100
+c -g -o "$BS_TMP/m6" 'http://[fd00:231:240::1]:9100/metrics'
+grep -q '^bootstorm_http_metrics_requests_total 1$' "$BS_TMP/m6" ||
+  bs_fail "metrics-address=[fd00:231:240::1]:9100: $(head -c 300 "$BS_TMP/m6")"
 c -g -o "$BS_TMP/got6" "$U6/big.bin"
 bs_check "http-address=fd00:231:240::1: IPv6 GET byte-identical" cmp -s "$root/big.bin" "$BS_TMP/got6"
 # curl's wording varies by version; the errno does not
@@ -415,5 +421,5 @@ try:
 except OSError as e:
     print(type(e).__name__)')
 [ "$v4" = ConnectionRefusedError ] || bs_fail "IPv4 with http-address=IPv6: $v4, want ConnectionRefusedError"
-bs_log "ok: http-address=fd00:231:240::1: IPv6 served, IPv4 refused"
+bs_log "ok: http-address=fd00:231:240::1: IPv6 served, IPv4 refused; /metrics on [fd00:231:240::1]:9100"
 bs_pass
