@@ -411,6 +411,28 @@ int cfg_ip_field(struct cfg_ctx *c, const char *s, const char *what, uint32_t *o
 	return -1;
 }
 
+int cfg_bind_field(struct cfg_ctx *c, const char *s, const char *what, struct http_bind *out)
+{
+	char buf[INET6_ADDRSTRLEN + 2];
+	size_t len = strlen(s);
+
+	if (!strchr(s, ':')) {
+		*out = (struct http_bind){.kind = HTTP_BIND_V4};
+		return cfg_ip_field(c, s, what, &out->v4);
+	}
+	/* the bracketed form is what a URL has; accept it here too */
+	if (len >= 2 && s[0] == '[' && s[len - 1] == ']')
+		snprintf(buf, sizeof(buf), "%.*s", (int)(len - 2), s + 1);
+	else
+		snprintf(buf, sizeof(buf), "%s", s);
+	*out = (struct http_bind){.kind = HTTP_BIND_V6};
+	if (len < sizeof(buf) && inet_pton(AF_INET6, buf, out->v6) == 1)
+		return 0;
+	cfg_err(c, "%s \"%s\" is not an IPv6 address (expected one like fd00::1 or [fd00::1])",
+		what, s);
+	return -1;
+}
+
 int cfg_num_field(struct cfg_ctx *c, const char *s, const char *what, uint64_t min, uint64_t max,
 		  uint64_t *out)
 {

@@ -14,6 +14,7 @@
 
 #include "../dataplane/proto/policy.h"
 #include "../dataplane/proto/tftp.h"
+#include "../dataplane/proto/http.h"
 #include "../dataplane/proto/ipxe_script.h"
 
 enum bs_diag_level { BS_DIAG_NOTE, BS_DIAG_WARNING, BS_DIAG_ERROR };
@@ -74,7 +75,8 @@ struct bs_config {
 	/* HTTP boot server (not in dnsmasq). Zero values are the defaults,
 	   so a config that never names them needs no initialisation. */
 	uint16_t http_port;	 /* http-port; 0 = HTTP off */
-	uint32_t http_addr;	 /* http-address (host order); 0 = all */
+	/* http-address; zero = all (IPv6 dual stack) */
+	struct http_bind http_addr;
 	char http_root[256];	 /* http-root; "" = tftp-root */
 	uint32_t http_max_conns; /* http-max-conns; 0 = 1024 */
 	uint32_t http_timeout;	 /* http-timeout, seconds; 0 = 30 */
@@ -90,7 +92,8 @@ struct bs_config {
 	/* Operator control socket (not in dnsmasq; docs/control.md). */
 	char control_socket[108]; /* control-socket; "" = BS_CONTROL_SOCKET_DEFAULT */
 	char control_group[64];	  /* control-group; "" = none (mode 0600) */
-	uint32_t metrics_addr;	 /* metrics-address=ADDR:PORT (host order) */
+	/* metrics-address=ADDR:PORT */
+	struct http_bind metrics_addr;
 	uint16_t metrics_port;	 /* 0: /metrics on http-port */
 	/* ipxe-boot=: GET /boot.ipxe scripts, first match wins */
 #define BS_MAX_IPXE_BOOTS 32

@@ -770,15 +770,15 @@ static void d_http_port(struct cfg_ctx *c, struct cfg_field *f, size_t n)
 
 static void d_http_address(struct cfg_ctx *c, struct cfg_field *f, size_t n)
 {
-	uint32_t ip;
+	struct http_bind b;
 
 	if (n != 1) {
-		cfg_err(c, "expected one IPv4 address (0.0.0.0 = all)");
+		cfg_err(c, "expected one IPv4 or IPv6 address (none = all, IPv4 and IPv6)");
 		return;
 	}
-	if (cfg_ip_field(c, f[0].s, "address", &ip))
+	if (cfg_bind_field(c, f[0].s, "address", &b))
 		return;
-	c->cfg->http_addr = ip;
+	c->cfg->http_addr = b;
 }
 
 static void d_http_root(struct cfg_ctx *c, struct cfg_field *f, size_t n)
@@ -811,20 +811,31 @@ static void d_http_timeout(struct cfg_ctx *c, struct cfg_field *f, size_t n)
 static void d_metrics_address(struct cfg_ctx *c, struct cfg_field *f, size_t n)
 {
 	char buf[64], *colon;
+	struct http_bind b;
 	uint64_t port;
-	uint32_t ip;
 
 	if (n != 1 || strlen(f[0].s) >= sizeof(buf) || !strchr(f[0].s, ':')) {
-		cfg_err(c, "expected ADDRESS:PORT (0.0.0.0:PORT = all addresses)");
+		cfg_err(c, "expected ADDRESS:PORT (0.0.0.0:PORT = all IPv4 addresses, "
+			   "[::]:PORT = all IPv6 ones, [fd00::1]:PORT for an IPv6 address)");
 		return;
 	}
 	snprintf(buf, sizeof(buf), "%s", f[0].s);
 	colon = strrchr(buf, ':');
+	/* fd00::1:9100 could be fd00::1 port 9100 or fd00::1:9100 with none */
+	if (buf[0] != '[' && strchr(buf, ':') != colon) {
+		cfg_err(c, "\"%s\": an IPv6 address with a port needs brackets: [fd00::1]:9100",
+			f[0].s);
+		return;
+	}
+	if (buf[0] == '[' && colon[-1] != ']') {
+		cfg_err(c, "\"%s\": expected [IPv6-ADDRESS]:PORT", f[0].s);
+		return;
+	}
 	*colon = '\0';
-	if (cfg_ip_field(c, buf, "metrics address", &ip) ||
+	if (cfg_bind_field(c, buf, "metrics address", &b) ||
 	    cfg_num_field(c, colon + 1, "metrics port", 1, 65535, &port))
 		return;
-	c->cfg->metrics_addr = ip;
+	c->cfg->metrics_addr = b;
 	c->cfg->metrics_port = (uint16_t)port;
 }
 

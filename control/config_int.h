@@ -110,6 +110,8 @@ void *cfg_push(struct cfg_ctx *c, void **arr, size_t *n, size_t *cap, size_t sz)
 /* config.c: field checks for handlers. Each reports its own error (what
    names the field in the message) and returns 0 or non-zero after it. */
 int cfg_ip_field(struct cfg_ctx *c, const char *s, const char *what, uint32_t *out);
+/* A listener address: IPv4 "10.0.0.1", IPv6 "fd00::1" or "[fd00::1]". */
+int cfg_bind_field(struct cfg_ctx *c, const char *s, const char *what, struct http_bind *out);
 int cfg_num_field(struct cfg_ctx *c, const char *s, const char *what, uint64_t min, uint64_t max,
 		  uint64_t *out);
 /* Below the 2-minute minimum: a warning, and raised to it. */

@@ -351,12 +351,13 @@ static void app_reload(void *arg)
 	    ncfg->tftp.port_lo != a->cfg->tftp.port_lo ||
 	    ncfg->tftp.port_hi != a->cfg->tftp.port_hi)
 		bs_logf(&a->log, LOG_WARNING, "reload: TFTP settings changed: they need a restart");
-	if (ncfg->http_port != a->cfg->http_port || ncfg->http_addr != a->cfg->http_addr ||
+	if (ncfg->http_port != a->cfg->http_port ||
+	    memcmp(&ncfg->http_addr, &a->cfg->http_addr, sizeof(ncfg->http_addr)) ||
 	    strcmp(ncfg->http_root, a->cfg->http_root) != 0 ||
 	    ncfg->http_max_conns != a->cfg->http_max_conns ||
 	    ncfg->http_timeout != a->cfg->http_timeout ||
 	    ncfg->http_send_buffer != a->cfg->http_send_buffer ||
-	    ncfg->metrics_addr != a->cfg->metrics_addr ||
+	    memcmp(&ncfg->metrics_addr, &a->cfg->metrics_addr, sizeof(ncfg->metrics_addr)) ||
 	    ncfg->metrics_port != a->cfg->metrics_port)
 		bs_logf(&a->log, LOG_WARNING, "reload: HTTP settings changed: they need a restart");
 	if (strcmp(ncfg->backend, a->cfg->backend) != 0)
@@ -554,6 +555,10 @@ static bool ip_to_mac(struct app *a, uint32_t ip, uint8_t mac[6])
 	const struct lease *l = a->leases ? lease_find_ip(a->leases, ip) : NULL;
 	const struct bs_hostsnap *s = bs_hosts_snapshot(a->hosts);
 
+	/* 0: an HTTP client over IPv6 (no IPv4 address to go by); a
+	   dhcp-host without a fixed address has ip 0 too and must not match */
+	if (!ip)
+		return false;
 	if (l) {
 		memcpy(mac, l->mac, 6);
 		return true;

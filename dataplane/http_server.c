@@ -103,8 +103,12 @@ struct conn {
 	enum conn_state state;
 	uint32_t events; /* what epoll watches now */
 	struct conn *prev, *next;
-	uint32_t ip; /* peer, host order */
+	/* peer: IPv4 (a v4-mapped one too), host order, for host actions
+	   and events; 0 for an IPv6 peer, whose address only peer has */
+	uint32_t ip;
 	uint16_t port;
+	/* "10.0.0.5" or "[fd00::2]": for log lines */
+	char peer[INET6_ADDRSTRLEN + 2];
 	uint64_t deadline; /* absolute ms */
 	bool close_after;
 	bool metrics_only; /* accepted on the metrics listener */
@@ -145,9 +149,32 @@ struct bs_http {
 	struct http_req req; /* scratch for the parser (2 KiB) */
 };
 
-static void ip_str(uint32_t ip, char buf[16])
+/* A socket address as text into buf ("10.0.0.5", "[fd00::2]": the URL
+   form), *port set. Returns the IPv4 address (host order) for AF_INET
+   and v4-mapped IPv6 (a dual-stack listener's IPv4 clients), else 0. */
+static uint32_t sa_text(const struct sockaddr_storage *ss, char buf[INET6_ADDRSTRLEN + 2],
+			uint16_t *port)
 {
-	snprintf(buf, 16, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+	uint32_t ip;
+
+	if (ss->ss_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		buf[0] = '[';
+		inet_ntop(AF_INET6, &s6->sin6_addr, buf + 1, INET6_ADDRSTRLEN);
+		strcat(buf, "]");
+		*port = ntohs(s6->sin6_port);
+		return 0;
+	}
+	if (ss->ss_family == AF_INET6) {
+		memcpy(&ip, &s6->sin6_addr.s6_addr[12], 4);
+		*port = ntohs(s6->sin6_port);
+	} else {
+		ip = s4->sin_addr.s_addr;
+		*port = ntohs(s4->sin_port);
+	}
+	inet_ntop(AF_INET, &ip, buf, INET6_ADDRSTRLEN + 2);
+	return ntohl(ip);
 }
 
 static int conn_watch(struct bs_http *h, struct conn *c, uint32_t events)
@@ -292,7 +319,7 @@ static void answer_metrics(struct bs_http *h, struct conn *c, bool keep, bool is
 static bool answer_ipxe(struct bs_http *h, struct conn *c, const struct http_req *q, bool keep,
 			bool is_head)
 {
-	char script[HTTP_SCRIPT_CAP], local[32];
+	char script[HTTP_SCRIPT_CAP], local[INET6_ADDRSTRLEN + 8];
 	const char *host = q->host;
 	size_t host_len = q->host_len, n;
 	uint8_t mac[6];
@@ -300,13 +327,14 @@ static bool answer_ipxe(struct bs_http *h, struct conn *c, const struct http_req
 
 	if (!host_len) {
 		/* HTTP/1.0 without Host: the address the client reached */
-		struct sockaddr_in sa;
+		struct sockaddr_storage sa;
 		socklen_t sl = sizeof(sa);
-		char ip[16];
+		char ip[INET6_ADDRSTRLEN + 2];
+		uint16_t port;
 
 		if (getsockname(c->fd, (struct sockaddr *)&sa, &sl) == 0) {
-			ip_str(ntohl(sa.sin_addr.s_addr), ip);
-			snprintf(local, sizeof(local), "%s:%u", ip, ntohs(sa.sin_port));
+			sa_text(&sa, ip, &port);
+			snprintf(local, sizeof(local), "%s:%u", ip, port);
 			host = local;
 			host_len = strlen(local);
 		}
@@ -317,17 +345,16 @@ static bool answer_ipxe(struct bs_http *h, struct conn *c, const struct http_req
 		return false;
 	h->st[HS_IPXE]++;
 	if (!h->cfg.log || h->cfg.log->max_prio >= LOG_DEBUG) {
-		char ip[16], who[24] = "no mac";
+		char who[24] = "no mac";
 		const char *nl = memchr(script, '\n', n);
 		const char *what = nl && (size_t)(nl - script) + 1 < n ? nl + 1 : "";
 
-		ip_str(c->ip, ip);
 		if (has_mac)
 			snprintf(who, sizeof(who), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
 				 mac[2], mac[3], mac[4], mac[5]);
 		/* the script's first command: kernel, chain, exit, echo */
-		bs_logf(h->cfg.log, LOG_DEBUG, "http: %s:%u: boot.ipxe for %s: %.*s", ip, c->port,
-			who, (int)strcspn(what, " \n"), what);
+		bs_logf(h->cfg.log, LOG_DEBUG, "http: %s:%u: boot.ipxe for %s: %.*s", c->peer,
+			c->port, who, (int)strcspn(what, " \n"), what);
 	}
 	answer_dynamic(h, c, keep, is_head, "text/plain; charset=utf-8", script, n);
 	return true;
@@ -484,12 +511,9 @@ static void ev_done(struct bs_http *h, const struct conn *c, uint64_t now)
 
 static void log_done(struct bs_http *h, struct conn *c)
 {
-	char ip[16];
-
 	if (h->cfg.log && h->cfg.log->max_prio < LOG_DEBUG)
 		return;
-	ip_str(c->ip, ip);
-	bs_logf(h->cfg.log, LOG_DEBUG, "http: %s:%u: %s %s %d, %llu body bytes", ip, c->port,
+	bs_logf(h->cfg.log, LOG_DEBUG, "http: %s:%u: %s %s %d, %llu body bytes", c->peer, c->port,
 		c->method, c->path, c->status, (unsigned long long)c->body_len);
 }
 
@@ -689,7 +713,7 @@ static const char resp_408[] = "HTTP/1.1 408 Request Timeout\r\nServer: bootstor
 static void do_accept(struct bs_http *h, int lfd, uint64_t now)
 {
 	for (int i = 0; i < HTTP_ACCEPT_BURST; i++) {
-		struct sockaddr_in sa;
+		struct sockaddr_storage sa;
 		socklen_t sl = sizeof(sa);
 		int fd = accept4(lfd, (struct sockaddr *)&sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct epoll_event ev;
@@ -728,8 +752,7 @@ static void do_accept(struct bs_http *h, int lfd, uint64_t now)
 		}
 		c->fd = fd;
 		c->metrics_only = lfd == h->mfd;
-		c->ip = ntohl(sa.sin_addr.s_addr);
-		c->port = ntohs(sa.sin_port);
+		c->ip = sa_text(&sa, c->peer, &c->port);
 		c->state = CS_READ;
 		c->events = EPOLLIN;
 		c->deadline = now + h->cfg.timeout_ms;
@@ -859,12 +882,73 @@ static void read_tcp_mem(struct bs_http *h)
 	}
 }
 
+/* A listening socket of family fam on b:port, or -1 (errno). */
+static int bind_listen(int fam, const struct http_bind *b, uint16_t port, int backlog)
+{
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in s4;
+		struct sockaddr_in6 s6;
+	} u = {0};
+	int one = 1, v6only = b->kind == HTTP_BIND_V6, err;
+	int fd = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	socklen_t len;
+
+	if (fd < 0)
+		return -1;
+	/* TCP (unlike the UDP ports): a restart must not wait out TIME_WAIT.
+	   It does not let a second server bind the port while we listen. */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fam == AF_INET6) {
+		u.s6.sin6_family = AF_INET6;
+		u.s6.sin6_port = htons(port);
+		if (b->kind == HTTP_BIND_V6)
+			memcpy(&u.s6.sin6_addr, b->v6, sizeof(b->v6));
+		/* set both ways: net.ipv6.bindv6only picks the default */
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
+		len = sizeof(u.s6);
+	} else {
+		u.s4.sin_family = AF_INET;
+		u.s4.sin_port = htons(port);
+		u.s4.sin_addr.s_addr = htonl(b->kind == HTTP_BIND_V4 ? b->v4 : INADDR_ANY);
+		len = sizeof(u.s4);
+	}
+	if (bind(fd, &u.sa, len) == 0 && listen(fd, backlog) == 0)
+		return fd;
+	err = errno;
+	close(fd);
+	errno = err;
+	return -1;
+}
+
+/* All addresses (HTTP_BIND_ANY): one dual-stack socket on ::, IPv4
+   clients arriving v4-mapped, so there is one listener to poll and one
+   port to own; a kernel without IPv6 gets 0.0.0.0. */
+static int listen_on(const struct bs_http *h, const struct http_bind *b, uint16_t port, int backlog,
+		     const char *what)
+{
+	int fd;
+
+	if (b->kind != HTTP_BIND_ANY)
+		return bind_listen(b->kind == HTTP_BIND_V4 ? AF_INET : AF_INET6, b, port, backlog);
+	fd = bind_listen(AF_INET6, b, port, backlog);
+	if (fd >= 0) {
+		bs_logf(h->cfg.log, LOG_INFO, "http: %s on [::]:%u (IPv4 and IPv6)", what, port);
+		return fd;
+	}
+	if (errno != EAFNOSUPPORT && errno != EADDRNOTAVAIL)
+		return -1;
+	bs_logf(h->cfg.log, LOG_INFO,
+		"http: no IPv6 in this kernel (%s): %s on 0.0.0.0:%u, IPv4 only", strerror(errno),
+		what, port);
+	return bind_listen(AF_INET, b, port, backlog);
+}
+
 struct bs_http *bs_http_new(const struct bs_http_config *cfg)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET};
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
 	struct bs_http *h;
-	int one = 1, err;
+	int err;
 
 	if (!cfg->port || !cfg->cache) {
 		errno = EINVAL;
@@ -885,28 +969,16 @@ struct bs_http *bs_http_new(const struct bs_http_config *cfg)
 	if (!h->cfg.send_buffer)
 		read_tcp_mem(h);
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
-	h->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (h->epfd < 0 || h->lfd < 0)
+	if (h->epfd < 0)
 		goto fail;
-	/* TCP (unlike the UDP ports): a restart must not wait out TIME_WAIT.
-	   It does not let a second server bind the port while we listen. */
-	setsockopt(h->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	sa.sin_port = htons(cfg->port);
-	sa.sin_addr.s_addr = htonl(cfg->addr);
-	if (bind(h->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		goto fail;
-	if (listen(h->lfd, HTTP_BACKLOG) < 0)
+	h->lfd = listen_on(h, &cfg->addr, cfg->port, HTTP_BACKLOG, "boot files");
+	if (h->lfd < 0)
 		goto fail;
 	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->lfd, &ev) < 0)
 		goto fail;
 	if (cfg->metrics_port && cfg->stats) {
-		h->mfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		h->mfd = listen_on(h, &cfg->metrics_addr, cfg->metrics_port, 64, "/metrics");
 		if (h->mfd < 0)
-			goto fail;
-		setsockopt(h->mfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		sa.sin_port = htons(cfg->metrics_port);
-		sa.sin_addr.s_addr = htonl(cfg->metrics_addr);
-		if (bind(h->mfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(h->mfd, 64) < 0)
 			goto fail;
 		ev.data.ptr = h; /* tells the metrics listener from the boot one */
 		if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->mfd, &ev) < 0)

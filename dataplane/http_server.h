@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "proto/datagram.h" /* bs_stat_fn */
+#include "proto/http.h"	    /* struct http_bind */
 #include "util/log.h"
 
 struct bs_cache;
@@ -23,7 +24,8 @@ struct bs_http;
 #define HTTP_SNDBUF_KERNEL UINT32_MAX
 
 struct bs_http_config {
-	uint32_t addr;	    /* host order; 0 = all addresses */
+	/* zero: all addresses, IPv6 dual stack (IPv4 when IPv6 is off) */
+	struct http_bind addr;
 	uint16_t port;	    /* must not be 0 */
 	uint32_t max_conns; /* 0: 1024. Over it: 503, then close */
 	/* Idle / slow-client timeout in ms (0: 30000): a request head must be
@@ -44,9 +46,9 @@ struct bs_http_config {
 	void (*stats)(void *arg, bs_stat_fn fn, void *fnarg);
 	void *stats_arg;
 	/* metrics_port != 0: /metrics only on its own listener
-	   (metrics_addr:metrics_port, host order), which serves nothing
-	   else; 0: /metrics on the boot port. */
-	uint32_t metrics_addr;
+	   (metrics_addr:metrics_port), which serves nothing else; 0:
+	   /metrics on the boot port. */
+	struct http_bind metrics_addr;
 	uint16_t metrics_port;
 
 	/* GET /boot.ipxe[?mac=..]: the script into out (mac NULL: none or
@@ -60,9 +62,11 @@ struct bs_http_config {
 	struct bs_ev_ring *events;
 	/* Host actions (control/hosts.c), both may be NULL. delivered: a
 	   200 body was sent whole to ip (path as requested, with its '/').
-	   done: GET /done[?mac=..] (mac NULL: the client's ip says who);
+	   done: GET /done[?mac=..] (mac NULL: the client's ip says who),
 	   returns 1 (the action changed), 0 (nothing to finish), -ENOENT
-	   (unknown host) or another -errno. */
+	   (unknown host) or another -errno. ip is host order, 0 for a
+	   client over IPv6 (a v4-mapped one is given as its IPv4 address),
+	   also in the http-done events. */
 	void (*delivered)(void *arg, uint32_t ip, const char *path);
 	int (*done)(void *arg, uint32_t ip, const uint8_t *mac);
 	void *hosts_arg;

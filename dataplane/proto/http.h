@@ -24,6 +24,16 @@
 
 enum http_method { HTTP_GET, HTTP_HEAD, HTTP_OTHER };
 
+/* Where an HTTP listener binds (http-address=, metrics-address=). All
+   zero = every address: IPv6 dual stack on ::, or 0.0.0.0 when the
+   kernel has no IPv6. Plain data, so two can be compared with memcmp. */
+enum http_bind_kind { HTTP_BIND_ANY, HTTP_BIND_V4, HTTP_BIND_V6 };
+struct http_bind {
+	enum http_bind_kind kind;
+	uint32_t v4;	/* HTTP_BIND_V4, host order (0 = 0.0.0.0) */
+	uint8_t v6[16]; /* HTTP_BIND_V6, network order */
+};
+
 struct http_req {
 	/* 0 when the request is valid and may be served, else the status to
 	   answer with (400, 405, 413, 414, 431, 505); the connection is then

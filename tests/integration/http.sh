@@ -13,7 +13,11 @@
 #   client-arch 7 or 0 picks the ipxe-boot line of its dhcp-match tag, the
 #   latest DHCP counts, a reload that renumbers tags forgets them), then a
 #   restart with metrics-address= (metrics only there, 404 on the boot
-#   port).
+#   port). IPv6: the default listener is dual stack (the IPv4 checks above
+#   and, over IPv6, a whole file, a Range, /boot.ipxe URLs with the
+#   bracketed Host, the peer in the access log, /done by IP finding
+#   nobody); a restart with http-address=IPV6 serves IPv6 and refuses IPv4,
+#   metrics-address=[IPV6]:PORT serves /metrics.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/netns.sh"
@@ -26,6 +30,8 @@ bs_ns CLI cli
 bs_veth "$SRV" s0 "$CLI" c0
 bs_addr "$SRV" s0 10.231.240.1/24
 bs_addr "$CLI" c0 10.231.240.2/24
+bs_addr6 "$SRV" s0 fd00:231:240::1/64
+bs_addr6 "$CLI" c0 fd00:231:240::2/64
 
 root=$BS_TMP/root
 mkdir -p "$root/sub"
@@ -269,6 +275,47 @@ got=$(ipxe)
 [ "$got" = "#!ipxe|exit|" ] || bs_fail "script without mac: $got"
 bs_log "ok: /boot.ipxe: tagged host -> kernel+initrd, known -> chain, unknown/no mac -> exit"
 
+# IPv6 on the same (dual-stack) listener that served everything above
+grep -q 'http: boot files on \[::\]:8080 (IPv4 and IPv6)' "$BS_SERVER_LOG" ||
+  bs_fail "no dual-stack listener: $(grep 'http:' "$BS_SERVER_LOG" | head -n3)"
+ls6=$(ip netns exec "$SRV" ss -Hltn '( sport = :8080 )')
+[ "$(echo "$ls6" | wc -l)" = 1 ] && echo "$ls6" | grep -q '\*:8080 \|\[::\]:8080 ' ||
+  bs_fail "want one listener on [::]:8080: $ls6"
+grep -q 'http: 10\.231\.240\.2:[0-9]*: GET /big.bin 206' "$BS_SERVER_LOG" ||
+  bs_fail "access log: IPv4 client (v4-mapped on the dual-stack socket) not shown as IPv4"
+U6='http://[fd00:231:240::1]:8080'
+c -g -o "$BS_TMP/got6" "$U6/big.bin"
+bs_check "IPv6: GET whole file byte-identical" cmp -s "$root/big.bin" "$BS_TMP/got6"
+st=$(c -g -o "$BS_TMP/r6" -w '%{http_code}' -r 1000000-1999999 "$U6/big.bin")
+[ "$st" = 206 ] || bs_fail "IPv6 range: status $st, want 206"
+dd if="$root/big.bin" of="$BS_TMP/want" iflag=skip_bytes,count_bytes skip=1000000 count=1000000 status=none
+bs_check "IPv6: range 1000000-1999999" cmp -s "$BS_TMP/want" "$BS_TMP/r6"
+got=$(c -g "$U6/boot.ipxe?mac=52:54:00:00:00:01" | tr '\n' '|')
+[ "$got" = "#!ipxe|kernel http://[fd00:231:240::1]:8080/sub/vmlinuz console=ttyS0,115200 quiet|initrd http://[fd00:231:240::1]:8080/initrd.img|boot|" ] ||
+  bs_fail "IPv6 /boot.ipxe script: $got"
+bs_log "ok: IPv6 /boot.ipxe: URLs on [fd00:231:240::1]:8080"
+# HTTP/1.0 without Host: the URLs name the address the client reached
+got=$(printf 'GET /boot.ipxe?mac=52:54:00:00:00:01 HTTP/1.0\r\n\r\n' |
+  ip netns exec "$CLI" /usr/bin/python3 -c '
+import socket, sys
+s = socket.create_connection(("fd00:231:240::1", 8080), timeout=5)
+s.sendall(sys.stdin.buffer.read())
+d = b""
+while True:
+    b = s.recv(4096)
+    if not b:
+        break
+    d += b
+print(d.partition(b"\r\n\r\n")[2].decode().split("\n")[1])')
+[ "$got" = "kernel http://[fd00:231:240::1]:8080/sub/vmlinuz console=ttyS0,115200 quiet" ] ||
+  bs_fail "IPv6 /boot.ipxe without Host: $got"
+bs_wait_log "$BS_SERVER_LOG" 'http: \[fd00:231:240::2\]:[0-9]*: GET /big.bin 200' 5 ||
+  bs_fail "access log: no line with the IPv6 peer"
+# /done without mac: by IP, and an IPv6 client has none to go by
+st=$(code -g "$U6/done")
+[ "$st" = 404 ] || bs_fail "IPv6 /done without mac: $st, want 404 (no host by IP)"
+bs_log "ok: IPv6 on the dual-stack listener: file, range, script, access log, /done by IP -> 404"
+
 # DHCP-side tags in /boot.ipxe: the tags of DHCP's last reply to the MAC
 # (here dhcp-match on option 93) pick the ipxe-boot line
 EFI_MAC=52:54:00:00:10:07 BIOS_MAC=52:54:00:00:10:00
@@ -351,4 +398,28 @@ cmp -s "$root/big.bin" "$BS_TMP/slow2" || bs_fail "slow download of big.bin: wro
 c -o "$BS_TMP/m4" http://10.231.240.1:9100/metrics
 grep -q '^bootstorm_http_send_buffers_set_total 1$' "$BS_TMP/m4" || bs_fail "send buffer counter: $(grep send_buffers "$BS_TMP/m4")"
 bs_log "ok: http-send-buffer=256K: $tb on the server socket, counted, file whole"
+
+# http-address=IPV6: an IPv6-only listener on it; IPv4 refused
+bs_stop_server
+sed -i '/^metrics-address=/d' "$conf"
+echo "http-address=fd00:231:240::1" >>"$conf"
+echo "metrics-address=[fd00:231:240::1]:9100" >>"$conf"
+bs_start_server "$SRV" "$conf"
+bs_wait_tcp "$SRV" 8080
+bs_wait_tcp "$SRV" 9100
+c -g -o "$BS_TMP/m6" 'http://[fd00:231:240::1]:9100/metrics'
+grep -q '^bootstorm_http_metrics_requests_total 1$' "$BS_TMP/m6" ||
+  bs_fail "metrics-address=[fd00:231:240::1]:9100: $(head -c 300 "$BS_TMP/m6")"
+c -g -o "$BS_TMP/got6" "$U6/big.bin"
+bs_check "http-address=fd00:231:240::1: IPv6 GET byte-identical" cmp -s "$root/big.bin" "$BS_TMP/got6"
+# curl's wording varies by version; the errno does not
+v4=$(ip netns exec "$CLI" /usr/bin/python3 -c '
+import socket
+try:
+    socket.create_connection(("10.231.240.1", 8080), timeout=5)
+    print("connected")
+except OSError as e:
+    print(type(e).__name__)')
+[ "$v4" = ConnectionRefusedError ] || bs_fail "IPv4 with http-address=IPv6: $v4, want ConnectionRefusedError"
+bs_log "ok: http-address=fd00:231:240::1: IPv6 served, IPv4 refused; /metrics on [fd00:231:240::1]:9100"
 bs_pass

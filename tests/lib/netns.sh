@@ -162,6 +162,13 @@ bs_addr() {
   ip -n "$1" addr add "$3" dev "$2" || bs_fail "addr $3 on $1/$2"
 }
 
+# bs_addr6 NS IF CIDR: an IPv6 address inside fd00:231::/32 (the test
+# block's IPv6 twin), usable at once (nodad: no duplicate detection wait)
+bs_addr6() {
+  case $3 in fd00:231:*) ;; *) bs_fail "address $3 outside fd00:231::/32" ;; esac
+  ip -n "$1" -6 addr add "$3" dev "$2" nodad || bs_fail "addr $3 on $1/$2"
+}
+
 # bs_bg LOG CMD...: run CMD in the background, output to LOG, pid recorded
 # for cleanup; pid in $BS_LAST_PID.
 bs_bg() {

@@ -339,6 +339,12 @@ static const struct diag_case {
     {"http-port: a UDP boot port is a warning", "http-port=69\n", true, 0, 1, "DHCP/TFTP/PXE port",
      1},
     {"http-address: not an address", "http-address=eth0\n", true, 1, 0, "http-address", 1},
+    {"http-address: bad IPv6", "http-address=fd00::zz\n", true, 1, 0,
+     "address \"fd00::zz\" is not an IPv6 address (expected one like fd00::1 or [fd00::1])", 1},
+    {"http-address: half a bracket", "http-address=[fd00::1\n", true, 1, 0,
+     "is not an IPv6 address", 1},
+    {"http-address: two", "http-address=10.0.0.1,fd00::1\n", true, 1, 0,
+     "expected one IPv4 or IPv6 address", 1},
     {"http-root: two paths", "http-root=/a,/b\n", true, 1, 0, "expected one path", 1},
     {"http-root: relative", "http-root=srv\n", true, 0, 1, "relative path", 1},
     {"http-max-conns: 0", "http-max-conns=0\n", true, 1, 0, "out of range", 1},
@@ -375,6 +381,14 @@ static const struct diag_case {
     {"metrics-address: no port", "metrics-address=10.0.0.1\n", true, 1, 0, "ADDRESS:PORT", 1},
     {"metrics-address: port 0", "metrics-address=10.0.0.1:0\n", true, 1, 0, "metrics port", 1},
     {"metrics-address: bad address", "metrics-address=x:9100\n", true, 1, 0, "metrics address",
+     1},
+    {"metrics-address: IPv6 port without brackets", "metrics-address=fd00::1:9100\n", true, 1, 0,
+     "an IPv6 address with a port needs brackets: [fd00::1]:9100", 1},
+    {"metrics-address: IPv6 without a port", "metrics-address=[fd00::1]\n", true, 1, 0,
+     "expected [IPv6-ADDRESS]:PORT", 1},
+    {"metrics-address: bad IPv6", "metrics-address=[fd00::x]:9100\n", true, 1, 0,
+     "metrics address \"[fd00::x]\" is not an IPv6 address", 1},
+    {"metrics-address: IPv6 port 0", "metrics-address=[fd00::1]:0\n", true, 1, 0, "metrics port",
      1},
     {"ipxe-boot: no kernel", "ipxe-boot=initrd=/i\n", true, 1, 0, "no kernel= field", 1},
     {"ipxe-boot: unknown field", "ipxe-boot=kernel=/k,append=x\n", true, 1, 0,
@@ -869,16 +883,23 @@ static const struct {
 	const char *desc;
 	const char *text;
 	uint16_t port;
-	uint32_t addr, max_conns, timeout;
+	struct http_bind addr;
+	uint32_t max_conns, timeout;
 	const char *root;
 } http_cases[] = {
-    {"defaults: HTTP off", "port=0\n", 0, 0, 0, 0, ""},
-    {"port", "http-port=8080\n", 8080, 0, 0, 0, ""},
+    {"defaults: HTTP off", "port=0\n", 0, {HTTP_BIND_ANY, 0, {0}}, 0, 0, ""},
+    {"port", "http-port=8080\n", 8080, {HTTP_BIND_ANY, 0, {0}}, 0, 0, ""},
     {"all settings",
      "http-port=80\nhttp-address=10.1.2.3\nhttp-root=/srv/http\nhttp-max-conns=50\n"
      "http-timeout=5\n",
-     80, 0x0a010203, 50, 5, "/srv/http"},
-    {"port 0: off again", "http-port=80\nhttp-port=0\n", 0, 0, 0, 0, ""},
+     80, {HTTP_BIND_V4, 0x0a010203, {0}}, 50, 5, "/srv/http"},
+    {"0.0.0.0: every IPv4 address, no IPv6", "http-address=0.0.0.0\n", 0,
+     {HTTP_BIND_V4, 0, {0}}, 0, 0, ""},
+    {"IPv6 address", "http-address=fd00:231:240::1\n", 0,
+     {HTTP_BIND_V6, 0, {0xfd, 0, 0x02, 0x31, 0x02, 0x40, [15] = 1}}, 0, 0, ""},
+    {"IPv6 address in brackets", "http-address=[fd00::1]\n", 0,
+     {HTTP_BIND_V6, 0, {0xfd, [15] = 1}}, 0, 0, ""},
+    {"port 0: off again", "http-port=80\nhttp-port=0\n", 0, {HTTP_BIND_ANY, 0, {0}}, 0, 0, ""},
 };
 
 static void test_http_settings(void)
@@ -890,7 +911,8 @@ static void test_http_settings(void)
 		if (!cfg)
 			continue;
 		CHECK(http_cases[i].desc, cfg->http_port == http_cases[i].port);
-		CHECK(http_cases[i].desc, cfg->http_addr == http_cases[i].addr);
+		CHECK(http_cases[i].desc,
+		      memcmp(&cfg->http_addr, &http_cases[i].addr, sizeof(cfg->http_addr)) == 0);
 		CHECK(http_cases[i].desc, cfg->http_max_conns == http_cases[i].max_conns);
 		CHECK(http_cases[i].desc, cfg->http_timeout == http_cases[i].timeout);
 		CHECK(http_cases[i].desc, strcmp(cfg->http_root, http_cases[i].root) == 0);
@@ -955,7 +977,8 @@ static void test_ipxe_metrics_settings(void)
 	    "ipxe-boot=local\n");
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
-	CU_ASSERT_EQUAL(cfg->metrics_addr, 0x7f000001u);
+	CU_ASSERT_EQUAL(cfg->metrics_addr.kind, HTTP_BIND_V4);
+	CU_ASSERT_EQUAL(cfg->metrics_addr.v4, 0x7f000001u);
 	CU_ASSERT_EQUAL(cfg->metrics_port, 9100);
 	CU_ASSERT_EQUAL_FATAL(cfg->nipxe_boots, 4);
 	CU_ASSERT_STRING_EQUAL(cfg->ipxe_boots[2].cmdline, "a b  c");
@@ -970,6 +993,13 @@ static void test_ipxe_metrics_settings(void)
 	CU_ASSERT_EQUAL(cfg->ipxe_boots[1].match.need, 1ull << BS_TAG_KNOWN);
 	CU_ASSERT_EQUAL(cfg->ipxe_boots[3].kind, IPXE_BOOT_LOCAL);
 	CU_ASSERT_EQUAL(cfg->ipxe_boots[3].match.need, 0);
+	bs_config_free(cfg);
+	cfg = parse_ok("metrics IPv6", "metrics-address=[fd00::1]:9101\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(cfg->metrics_addr.kind, HTTP_BIND_V6);
+	CU_ASSERT_EQUAL(cfg->metrics_addr.v6[0], 0xfd);
+	CU_ASSERT_EQUAL(cfg->metrics_addr.v6[15], 1);
+	CU_ASSERT_EQUAL(cfg->metrics_port, 9101);
 	bs_config_free(cfg);
 }
 

@@ -506,7 +506,7 @@ static void test_server(void)
 	struct bs_log log = {0};
 	struct bs_cache *cache;
 	struct bs_http *h = NULL;
-	struct bs_http_config hc = {.addr = INADDR_LOOPBACK, .timeout_ms = 500, .log = &log};
+	struct bs_http_config hc = {.addr = {.kind = HTTP_BIND_V4, .v4 = INADDR_LOOPBACK}, .timeout_ms = 500, .log = &log};
 	char path[128], req[512];
 	const uint8_t *b;
 	size_t n;
@@ -645,6 +645,8 @@ static const struct ipxe_case {
      "initrd http://10.0.0.1:8080/lab/initrd.img\ninitrd http://other/extra.cpio\nboot\n"},
     {"known host without the tag: chain", 1ull << BS_TAG_KNOWN, "srv",
      "#!ipxe\nchain http://srv/menu.ipxe\n"},
+    {"IPv6 Host: brackets kept", 1ull << BS_TAG_KNOWN, "[fd00:231:240::1]:8080",
+     "#!ipxe\nchain http://[fd00:231:240::1]:8080/menu.ipxe\n"},
     {"unknown host: the untagged line (local)", 0, "srv", "#!ipxe\nexit\n"},
     {"hostile Host: paths stay relative", TAG_LAB, "x\nchain http://evil/",
      "#!ipxe\nkernel /lab/vmlinuz console=ttyS0 quiet\ninitrd lab/initrd.img\n"
@@ -809,7 +811,7 @@ static void test_server_generated(void)
 	struct bs_log log = {0};
 	struct bs_cache *cache;
 	struct bs_http *h = NULL;
-	struct bs_http_config hc = {.addr = INADDR_LOOPBACK,
+	struct bs_http_config hc = {.addr = {.kind = HTTP_BIND_V4, .v4 = INADDR_LOOPBACK},
 				    .timeout_ms = 500,
 				    .log = &log,
 				    .stats = fake_stats,
@@ -850,7 +852,7 @@ static void test_server_generated(void)
 	for (uint16_t p = 18180; p < 18280 && !h; p++) {
 		hc.port = p;
 		hc.metrics_port = (uint16_t)(p + 100);
-		hc.metrics_addr = INADDR_LOOPBACK;
+		hc.metrics_addr = (struct http_bind){.kind = HTTP_BIND_V4, .v4 = INADDR_LOOPBACK};
 		h = bs_http_new(&hc);
 	}
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
