@@ -199,6 +199,30 @@ struct stat_prefix {
 	void *arg;
 };
 
+static void http_cache_stat(void *arg, const char *name, uint64_t value)
+{
+	const struct stat_prefix *p = arg;
+	char full[96];
+
+	snprintf(full, sizeof(full), "http_%s", name);
+	p->fn(p->arg, full, value);
+}
+
+/* http-root's cache counters: named http_cache_* when tftp-root has a
+   cache too (theirs are cache_*), plain cache_* when it is the only one.
+   For GET /metrics and `cache status` alike. */
+static void http_cache_stats(struct app *a, bs_stat_fn fn, void *fnarg)
+{
+	struct stat_prefix p = {fn, fnarg};
+
+	if (!a->http_cache)
+		return;
+	if (a->cache)
+		bs_cache_stats_foreach(a->http_cache, http_cache_stat, &p);
+	else
+		bs_cache_stats_foreach(a->http_cache, fn, fnarg);
+}
+
 static uint64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -261,35 +285,31 @@ static int ctl_cache_unpin(void *arg, const char *path)
 	struct app *a = arg;
 	struct bs_cache *cs[2];
 	int n = app_caches(a, cs), found = 0;
+	bool all = strcmp(path, "*") == 0;
 
 	for (int i = 0; i < n; i++) {
-		if (strcmp(path, "*") == 0)
+		if (all)
 			bs_cache_unpin_all(cs[i]);
-		if (strcmp(path, "*") == 0 || bs_cache_unpin(cs[i], path, strlen(path)) == 0)
+		else if (bs_cache_unpin(cs[i], path, strlen(path)) == 0)
 			found = 1;
 	}
-	return found ? 0 : -ENOENT;
+	return all || found ? 0 : -ENOENT;
 }
-
-static void http_cache_stat(void *arg, const char *name, uint64_t value);
 
 static void ctl_cache_status(void *arg, bs_cache_status_fn fn, void *fn_arg, bs_stat_fn sfn,
 			     void *sfn_arg)
 {
 	struct app *a = arg;
-	struct stat_prefix p = {sfn, sfn_arg};
+	struct bs_cache *cs[2];
+	int n = app_caches(a, cs);
+	uint64_t now = mono_ms();
 
-	/* the files of both, then the counters (http-root's prefixed as in
-	   app_stats() when both exist) */
-	if (a->cache)
-		bs_cache_status_foreach(a->cache, mono_ms(), fn, fn_arg);
-	if (a->http_cache)
-		bs_cache_status_foreach(a->http_cache, mono_ms(), fn, fn_arg);
+	/* the files of both, then the counters */
+	for (int i = 0; i < n; i++)
+		bs_cache_status_foreach(cs[i], now, fn, fn_arg);
 	if (a->cache)
 		bs_cache_stats_foreach(a->cache, sfn, sfn_arg);
-	if (a->http_cache)
-		bs_cache_stats_foreach(a->http_cache, a->cache ? http_cache_stat : sfn,
-				       a->cache ? (void *)&p : sfn_arg);
+	http_cache_stats(a, sfn, sfn_arg);
 }
 
 /* At start and on reload: pins are dropped, cache-warm= files pinned again. */
@@ -838,30 +858,16 @@ static int open_io(struct app *a, struct bs_io_config *ic)
 	return err;
 }
 
-static void http_cache_stat(void *arg, const char *name, uint64_t value)
-{
-	const struct stat_prefix *p = arg;
-	char full[96];
-
-	snprintf(full, sizeof(full), "http_%s", name);
-	p->fn(p->arg, full, value);
-}
 
 /* GET /metrics: the worker's walk over every module, plus lease counts and
    http-root's cache when it is not TFTP's (then named http_cache_*). */
 static void app_stats(void *arg, bs_stat_fn fn, void *fnarg)
 {
 	struct app *a = arg;
-	struct stat_prefix p = {fn, fnarg};
 
 	if (a->worker)
 		bs_worker_stats_all(a->worker, fn, fnarg);
-	if (a->http_cache) {
-		if (a->cache)
-			bs_cache_stats_foreach(a->http_cache, http_cache_stat, &p);
-		else
-			bs_cache_stats_foreach(a->http_cache, fn, fnarg);
-	}
+	http_cache_stats(a, fn, fnarg);
 	if (a->leases)
 		fn(fnarg, "leases", lease_count(a->leases));
 	if (a->tagmem) {

@@ -857,7 +857,7 @@ int bs_http_fd(const struct bs_http *h)
    another one, the kernel's default for it: 3/64 of RAM (tcp_init()). */
 static void read_tcp_mem(struct bs_http *h)
 {
-	unsigned long long low = 0, wmax = 0, a, b;
+	unsigned long long low = 0, wmax = 0;
 	long page = sysconf(_SC_PAGESIZE);
 	struct sysinfo si;
 	FILE *f;
@@ -872,7 +872,7 @@ static void read_tcp_mem(struct bs_http *h)
 	}
 	f = fopen("/proc/sys/net/ipv4/tcp_wmem", "re");
 	if (f) {
-		if (fscanf(f, "%llu %llu %llu", &a, &b, &wmax) != 3)
+		if (fscanf(f, "%*u %*u %llu", &wmax) != 1)
 			wmax = 0;
 		fclose(f);
 	}
